@@ -1,0 +1,70 @@
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+char *tu_read_file(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "fixture %s: %s\n", path, strerror(errno));
+		abort();
+	}
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	size_t n;
+	while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			cap *= 2;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+			}
+			buf = nb;
+		}
+	}
+	fclose(f);
+	if (!buf)
+		abort();
+	*ret_len = len;
+	return buf;
+}
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Pages needed for len bytes plus the guard page. */
+static size_t guard_span(size_t len)
+{
+	size_t ps = page_size();
+	return ((len + ps - 1) / ps + 1) * ps;
+}
+
+char *tu_guard_copy(const void *data, size_t len)
+{
+	size_t ps = page_size(), span = guard_span(len);
+	char *base = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		abort();
+	if (mprotect(base + span - ps, ps, PROT_NONE) != 0)
+		abort();
+	char *start = base + span - ps - len;
+	if (len)
+		memcpy(start, data, len);
+	return start;
+}
+
+void tu_guard_free(char *p, size_t len)
+{
+	size_t ps = page_size(), span = guard_span(len);
+	char *base = p + len + ps - span;
+	munmap(base, span);
+}
