@@ -152,6 +152,7 @@ struct sip_msg {
 	uint16_t hdr_cap;
 
 	/* everything below is reset by sip_parse */
+	const char *buf; /* the buffer parsed; offsets below are relative to it */
 	uint16_t nhdr;
 	uint8_t is_request;
 	uint8_t ndefects;

@@ -1,0 +1,105 @@
+/*
+ * Header name lookup.
+ *
+ * Every header line of every message goes through here, so the lookup must cost a handful of
+ * instructions, not a walk over ~90 names. Full names are found through a small open-addressing
+ * hash table keyed on (length, first letter, last letter, a middle letter), all folded to lower
+ * case; one case-insensitive compare confirms the hit. Compact forms are single letters and use
+ * a direct 256-entry map. Both tables are built once, on first use, under pthread_once.
+ */
+#include "sip/sip_hdr.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "sip/sip_chars.h"
+
+struct hdr_def {
+	const char *name;
+	uint8_t len;
+	char compact;
+	uint8_t single;
+};
+
+static const struct hdr_def defs[SIP_HDR__COUNT] = {
+	[SIP_HDR_OTHER] = {"", 0, 0, 0},
+#define SIP_HDR_DEF(id, name, compact, single)                                                     \
+	[SIP_HDR_##id] = {name, (uint8_t)(sizeof(name) - 1), compact, single},
+	SIP_HEADERS(SIP_HDR_DEF)
+#undef SIP_HDR_DEF
+};
+
+#define HASH_SLOTS 512 /* power of two, > 4x the number of names: short probe chains */
+
+static uint8_t hash_slot[HASH_SLOTS]; /* enum sip_hdr_id, 0 = empty */
+static uint8_t compact_map[256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static unsigned name_hash(const char *name, size_t len)
+{
+	unsigned a = sip_lower((unsigned char)name[0]);
+	unsigned z = sip_lower((unsigned char)name[len - 1]);
+	unsigned m = sip_lower((unsigned char)name[len / 2]);
+	return (unsigned)(len * 131u + a * 31u + z * 7u + m * 17u) & (HASH_SLOTS - 1);
+}
+
+static void build_tables(void)
+{
+	for (int id = 1; id < SIP_HDR__COUNT; id++) {
+		unsigned h = name_hash(defs[id].name, defs[id].len);
+		while (hash_slot[h])
+			h = (h + 1) & (HASH_SLOTS - 1);
+		hash_slot[h] = (uint8_t)id;
+		if (defs[id].compact) {
+			compact_map[(unsigned char)defs[id].compact] = (uint8_t)id;
+			compact_map[(unsigned char)defs[id].compact - 32] = (uint8_t)id;
+		}
+	}
+}
+
+static int ieq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sip_lower((unsigned char)a[i]) != sip_lower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len, int *ret_compact)
+{
+	pthread_once(&tables_once, build_tables);
+	if (ret_compact)
+		*ret_compact = 0;
+	if (len == 0 || len > 255)
+		return SIP_HDR_OTHER;
+	if (len == 1) {
+		enum sip_hdr_id id = (enum sip_hdr_id)compact_map[(unsigned char)name[0]];
+		if (id && ret_compact)
+			*ret_compact = 1;
+		return id;
+	}
+	unsigned h = name_hash(name, len);
+	for (;;) {
+		unsigned id = hash_slot[h];
+		if (!id)
+			return SIP_HDR_OTHER;
+		if (defs[id].len == len && ieq(defs[id].name, name, len))
+			return (enum sip_hdr_id)id;
+		h = (h + 1) & (HASH_SLOTS - 1);
+	}
+}
+
+const char *sip_hdr_name(enum sip_hdr_id id)
+{
+	return (unsigned)id < SIP_HDR__COUNT ? defs[id].name : "";
+}
+
+char sip_hdr_compact(enum sip_hdr_id id)
+{
+	return (unsigned)id < SIP_HDR__COUNT ? defs[id].compact : 0;
+}
+
+int sip_hdr_single(enum sip_hdr_id id)
+{
+	return (unsigned)id < SIP_HDR__COUNT ? defs[id].single : 0;
+}

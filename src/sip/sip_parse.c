@@ -1,0 +1,488 @@
+/*
+ * Message framing: start line, header lines, end of the header section, body.
+ *
+ * The parser makes one pass over the header section. Lines are found with memchr() for LF (the
+ * C library's vectorised search is the fastest scanner we can get without writing SIMD), a line
+ * whose next byte is SP or HTAB continues the previous header (a fold), and each header name is
+ * looked up once in the header table. Headers are linked per id (first[] / next) so repeated
+ * headers can be walked without a search. After the header section the structured fields are
+ * decoded from the first header of each kind, and the body is delimited by Content-Length.
+ *
+ * Datagram or stream: a UDP datagram is one message, so bytes after Content-Length are
+ * "trailing octets" (flagged, RFC 4475 3.1.1.8) and a missing Content-Length means "to the end
+ * of the datagram" (RFC 3261 18.3). In a stream the next message starts after Content-Length
+ * bytes, and a missing Content-Length means no body.
+ *
+ * Bounds: every pointer is compared with the end of the buffer before it is dereferenced; no
+ * byte outside [buf, buf + len) is read, which the guard-page tests check.
+ */
+#include "core/err.h"
+#include "sip/sip_chars.h"
+#include "sip/sip_internal.h"
+
+static const struct {
+	const char *name;
+	uint8_t len;
+	uint8_t id;
+} methods[] = {
+	{"INVITE", 6, SIP_METHOD_INVITE},	{"ACK", 3, SIP_METHOD_ACK},
+	{"BYE", 3, SIP_METHOD_BYE},		{"CANCEL", 6, SIP_METHOD_CANCEL},
+	{"OPTIONS", 7, SIP_METHOD_OPTIONS},	{"REGISTER", 8, SIP_METHOD_REGISTER},
+	{"PRACK", 5, SIP_METHOD_PRACK},		{"SUBSCRIBE", 9, SIP_METHOD_SUBSCRIBE},
+	{"NOTIFY", 6, SIP_METHOD_NOTIFY},	{"PUBLISH", 7, SIP_METHOD_PUBLISH},
+	{"INFO", 4, SIP_METHOD_INFO},		{"REFER", 5, SIP_METHOD_REFER},
+	{"MESSAGE", 7, SIP_METHOD_MESSAGE},	{"UPDATE", 6, SIP_METHOD_UPDATE},
+};
+
+enum sip_method sip_method_lookup(const char *p, size_t len)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].len == len && memcmp(methods[i].name, p, len) == 0)
+			return (enum sip_method)methods[i].id;
+	return SIP_METHOD_OTHER;
+}
+
+void sip_msg_init(struct sip_msg *msg, struct sip_header *hdrs, uint16_t cap)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->hdr = hdrs;
+	msg->hdr_cap = cap;
+}
+
+uint32_t sip_off(const struct sip_msg *m, const char *p)
+{
+	return (uint32_t)(p - m->buf);
+}
+
+void sip_defect_add(struct sip_msg *m, int code, enum sip_hdr_id hdr, uint32_t off)
+{
+	if (m->ndefects_total < UINT16_MAX)
+		m->ndefects_total++;
+	if (m->ndefects < SIP_MAX_DEFECTS) {
+		struct sip_defect *d = &m->defects[m->ndefects++];
+		d->code = (int16_t)code;
+		d->hdr = (uint16_t)hdr;
+		d->off = off;
+	}
+}
+
+const struct sip_header *sip_msg_header(const struct sip_msg *msg, enum sip_hdr_id id, unsigned i)
+{
+	if ((unsigned)id >= SIP_HDR__COUNT || id == SIP_HDR_OTHER)
+		return NULL;
+	uint16_t k = msg->first[id];
+	while (k != SIP_NO_HDR && i--)
+		k = msg->hdr[k].next;
+	return k == SIP_NO_HDR ? NULL : &msg->hdr[k];
+}
+
+unsigned sip_msg_header_count(const struct sip_msg *msg, enum sip_hdr_id id)
+{
+	unsigned n = 0;
+	if ((unsigned)id >= SIP_HDR__COUNT || id == SIP_HDR_OTHER)
+		return 0;
+	for (uint16_t k = msg->first[id]; k != SIP_NO_HDR; k = msg->hdr[k].next)
+		n++;
+	return n;
+}
+
+/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; 1 when well-formed, *v20 = 1 when it is 2.0. */
+static int version_ok(const char *p, const char *e, int *v20)
+{
+	if (e - p < 7 || sip_lower((unsigned char)p[0]) != 's' ||
+	    sip_lower((unsigned char)p[1]) != 'i' || sip_lower((unsigned char)p[2]) != 'p' ||
+	    p[3] != '/')
+		return 0;
+	const char *q = p + 4, *d1 = q;
+	while (q < e && sip_is((unsigned char)*q, SC_DIGIT))
+		q++;
+	if (q == d1 || q == e || *q != '.')
+		return 0;
+	const char *d2 = ++q;
+	while (q < e && sip_is((unsigned char)*q, SC_DIGIT))
+		q++;
+	if (q == d2 || q != e)
+		return 0;
+	*v20 = (e - p == 7 && p[4] == '2' && p[6] == '0');
+	return 1;
+}
+
+static int parse_status_line(struct sip_msg *m, const char *s, const char *e)
+{
+	const char *p = s;
+	while (p < e && *p != ' ')
+		p++;
+	int v20;
+	if (!version_ok(s, p, &v20)) {
+		m->err_off = sip_off(m, s);
+		return SW_E_SIP_START_LINE;
+	}
+	m->version = sw_str_make(s, (size_t)(p - s));
+	if (!v20)
+		sip_defect_add(m, SW_E_SIP_VERSION, SIP_HDR_OTHER, sip_off(m, s));
+	if (p < e)
+		p++;
+	if (p < e && *p == ' ') {
+		sip_defect_add(m, SW_E_SIP_START_LINE_LWS, SIP_HDR_OTHER, sip_off(m, p));
+		while (p < e && *p == ' ')
+			p++;
+	}
+	if (e - p < 3 || !sip_is((unsigned char)p[0], SC_DIGIT) ||
+	    !sip_is((unsigned char)p[1], SC_DIGIT) || !sip_is((unsigned char)p[2], SC_DIGIT) ||
+	    (e - p > 3 && p[3] != ' ') || p[0] < '1' || p[0] > '6') {
+		m->err_off = sip_off(m, p);
+		return SW_E_SIP_STATUS;
+	}
+	m->status = (uint16_t)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
+	p += 3;
+	if (p < e)
+		p++;
+	m->reason = sw_str_make(p, (size_t)(e - p));
+	return 0;
+}
+
+static int parse_request_line(struct sip_msg *m, const char *s, const char *e)
+{
+	const char *p = s;
+	while (p < e && sip_is((unsigned char)*p, SC_TOKEN))
+		p++;
+	if (p == s || p == e || *p != ' ') {
+		m->err_off = sip_off(m, p);
+		return p == s ? SW_E_SIP_START_LINE : SW_E_SIP_METHOD;
+	}
+	m->method = sw_str_make(s, (size_t)(p - s));
+	m->method_id = (uint8_t)sip_method_lookup(s, (size_t)(p - s));
+
+	/* Method SP Request-URI SP SIP-Version, tolerating (and flagging) extra SP (RFC 4475 3.1.2.9). */
+	const char *ve = e;
+	if (ve > p && ve[-1] == ' ') {
+		sip_defect_add(m, SW_E_SIP_START_LINE_LWS, SIP_HDR_OTHER, sip_off(m, ve - 1));
+		while (ve > p && ve[-1] == ' ')
+			ve--;
+	}
+	const char *vs = ve;
+	while (vs > p && vs[-1] != ' ')
+		vs--;
+	int v20;
+	if (vs <= p + 1 || !version_ok(vs, ve, &v20)) {
+		m->err_off = sip_off(m, vs);
+		return SW_E_SIP_START_LINE;
+	}
+	m->version = sw_str_make(vs, (size_t)(ve - vs));
+	if (!v20)
+		sip_defect_add(m, SW_E_SIP_VERSION, SIP_HDR_OTHER, sip_off(m, vs));
+	const char *us = p + 1, *ue = vs - 1;
+	if ((us < ue && *us == ' ') || (ue > us && ue[-1] == ' ')) {
+		sip_defect_add(m, SW_E_SIP_START_LINE_LWS, SIP_HDR_OTHER, sip_off(m, us));
+		while (us < ue && *us == ' ')
+			us++;
+		while (ue > us && ue[-1] == ' ')
+			ue--;
+	}
+	if (us == ue) {
+		m->err_off = sip_off(m, us);
+		return SW_E_SIP_START_LINE;
+	}
+	m->ruri_raw = sw_str_make(us, (size_t)(ue - us));
+	for (const char *q = us; q < ue; q++) {
+		if (*q == ' ' || *q == '\t') {
+			sip_defect_add(m, SW_E_SIP_RURI_LWS, SIP_HDR_OTHER, sip_off(m, q));
+			return 0;
+		}
+	}
+	if (sip_uri_parse(us, (size_t)(ue - us), &m->ruri) != 0)
+		sip_defect_add(m, SW_E_SIP_RURI, SIP_HDR_OTHER, sip_off(m, us));
+	else if (m->ruri.headers.p)
+		sip_defect_add(m, SW_E_SIP_RURI_HEADERS, SIP_HDR_OTHER,
+			       sip_off(m, m->ruri.headers.p));
+	return 0;
+}
+
+/* Content-Length: a decimal number; the same value repeated is tolerated, others are fatal. */
+static int take_content_length(struct sip_msg *m, const struct sip_header *h)
+{
+	uint64_t v;
+	if (sip_decimal(h->value, &v) != 0) {
+		m->err_off = sip_off(m, h->value.p);
+		return SW_E_SIP_CONTENT_LENGTH;
+	}
+	if (v > UINT32_MAX)
+		v = UINT32_MAX;
+	if (m->has_content_length && m->content_length != v) {
+		m->err_off = h->off;
+		return SW_E_SIP_CL_CONFLICT;
+	}
+	m->content_length = (uint32_t)v;
+	m->has_content_length = 1;
+	return 0;
+}
+
+static void take_number(struct sip_msg *m, const struct sip_header *h, int code, uint64_t max,
+			int64_t *ret)
+{
+	uint64_t v;
+	if (sip_decimal(h->value, &v) != 0 || v > max) {
+		sip_defect_add(m, code, (enum sip_hdr_id)h->id, sip_off(m, h->value.p));
+		return;
+	}
+	*ret = (int64_t)v;
+}
+
+/* Decode the first header of each kind the scanner and shield use. */
+static void decode_fields(struct sip_msg *m)
+{
+	const struct sip_header *h;
+	unsigned n = 0;
+	for (uint16_t k = m->first[SIP_HDR_VIA]; k != SIP_NO_HDR; k = m->hdr[k].next)
+		n += sip_count_elements(m, &m->hdr[k]);
+	m->via_count = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
+	if ((h = sip_msg_header(m, SIP_HDR_VIA, 0)))
+		sip_decode_via(m, h);
+	if ((h = sip_msg_header(m, SIP_HDR_FROM, 0)))
+		sip_decode_addr(m, h, &m->from);
+	if ((h = sip_msg_header(m, SIP_HDR_TO, 0)))
+		sip_decode_addr(m, h, &m->to);
+	n = 0;
+	for (uint16_t k = m->first[SIP_HDR_CONTACT]; k != SIP_NO_HDR; k = m->hdr[k].next)
+		n += sip_count_elements(m, &m->hdr[k]);
+	m->contact_count = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
+	if ((h = sip_msg_header(m, SIP_HDR_CONTACT, 0)))
+		sip_decode_addr(m, h, &m->contact);
+	if ((h = sip_msg_header(m, SIP_HDR_CSEQ, 0)))
+		sip_decode_cseq(m, h);
+	if ((h = sip_msg_header(m, SIP_HDR_CALL_ID, 0)))
+		sip_decode_call_id(m, h);
+	if ((h = sip_msg_header(m, SIP_HDR_MAX_FORWARDS, 0))) {
+		int64_t v = -1;
+		take_number(m, h, SW_E_SIP_MAX_FORWARDS, 255, &v);
+		m->max_forwards = (int32_t)v;
+	}
+	if ((h = sip_msg_header(m, SIP_HDR_EXPIRES, 0)))
+		take_number(m, h, SW_E_SIP_EXPIRES, UINT32_MAX, &m->expires);
+	if ((h = sip_msg_header(m, SIP_HDR_DATE, 0)))
+		sip_decode_date(m, h);
+	if ((h = sip_msg_header(m, SIP_HDR_AUTHORIZATION, 0)))
+		sip_decode_auth(m, h, &m->authorization);
+	if ((h = sip_msg_header(m, SIP_HDR_PROXY_AUTHORIZATION, 0)))
+		sip_decode_auth(m, h, &m->proxy_authorization);
+	if ((h = sip_msg_header(m, SIP_HDR_WWW_AUTHENTICATE, 0)))
+		sip_decode_auth(m, h, &m->www_authenticate);
+	if ((h = sip_msg_header(m, SIP_HDR_PROXY_AUTHENTICATE, 0)))
+		sip_decode_auth(m, h, &m->proxy_authenticate);
+
+	static const struct {
+		uint8_t id;
+		size_t off;
+	} plain[] = {
+		{SIP_HDR_USER_AGENT, offsetof(struct sip_msg, user_agent)},
+		{SIP_HDR_SERVER, offsetof(struct sip_msg, server)},
+		{SIP_HDR_ALLOW, offsetof(struct sip_msg, allow)},
+		{SIP_HDR_ACCEPT, offsetof(struct sip_msg, accept)},
+		{SIP_HDR_SUBJECT, offsetof(struct sip_msg, subject)},
+		{SIP_HDR_CONTENT_TYPE, offsetof(struct sip_msg, content_type)},
+	};
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		uint16_t k = m->first[plain[i].id];
+		if (k != SIP_NO_HDR)
+			*(struct sw_str *)((char *)m + plain[i].off) = m->hdr[k].value;
+	}
+}
+
+/* RFC 3261 8.1.1: To, From, CSeq, Call-ID and Via are what every element needs to match. */
+static void check_mandatory(struct sip_msg *m)
+{
+	static const uint8_t need[] = {SIP_HDR_TO, SIP_HDR_FROM, SIP_HDR_CSEQ, SIP_HDR_CALL_ID,
+				       SIP_HDR_VIA};
+	for (size_t i = 0; i < sizeof(need); i++)
+		if (m->first[need[i]] == SIP_NO_HDR)
+			sip_defect_add(m, SW_E_SIP_MISSING_HEADER, (enum sip_hdr_id)need[i],
+				       m->head_len);
+	if (m->is_request && m->cseq.method.p &&
+	    (m->cseq.method.len != m->method.len ||
+	     memcmp(m->cseq.method.p, m->method.p, m->method.len) != 0))
+		sip_defect_add(m, SW_E_SIP_CSEQ_METHOD, SIP_HDR_CSEQ,
+			       sip_off(m, m->cseq.method.p));
+}
+
+/* Reset everything sip_parse fills, keeping the caller's header array. */
+static void msg_reset(struct sip_msg *m, const char *buf)
+{
+	struct sip_header *hdr = m->hdr;
+	uint16_t cap = m->hdr_cap;
+	memset(m, 0, sizeof(*m));
+	m->hdr = hdr;
+	m->hdr_cap = cap;
+	m->buf = buf;
+	m->max_forwards = -1;
+	m->expires = -1;
+	memset(m->first, 0xff, sizeof(m->first));
+}
+
+/* Error for running out of bytes: a stream may still receive them, a datagram never will. */
+static int out_of_bytes(struct sip_msg *m, enum sip_mode mode, const char *at, int code)
+{
+	m->err_off = sip_off(m, at);
+	return mode == SIP_MODE_STREAM ? SW_E_TRUNCATED : code;
+}
+
+int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode,
+	      const struct sip_limits *limits)
+{
+	const struct sip_limits lim = limits ? *limits : SIP_LIMITS_DEFAULT;
+	msg_reset(m, buf);
+	const char *p = buf, *e = buf + len;
+	uint16_t last[SIP_HDR__COUNT];
+	unsigned max_hdr = lim.max_headers < m->hdr_cap ? lim.max_headers : m->hdr_cap;
+
+	/* CRLFs before the start line are keep-alives or stream padding (RFC 3261 7.5). */
+	while (p < e && (*p == '\r' || *p == '\n'))
+		p++;
+	if (p == e) {
+		m->err_off = sip_off(m, p);
+		return mode == SIP_MODE_STREAM ? SW_E_TRUNCATED : SW_E_SIP_EMPTY;
+	}
+
+	/* Start line. */
+	const char *lf = memchr(p, '\n', (size_t)(e - p));
+	if (!lf)
+		return out_of_bytes(m, mode, e, SW_E_SIP_START_LINE);
+	const char *le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
+	if ((size_t)(le - p) > lim.max_line) {
+		m->err_off = sip_off(m, p + lim.max_line);
+		return SW_E_SIP_LINE_TOO_LONG;
+	}
+	if (le == lf)
+		sip_defect_add(m, SW_E_SIP_BARE_LF, SIP_HDR_OTHER, sip_off(m, lf));
+	m->start_line = sw_str_make(p, (size_t)(le - p));
+	int rc;
+	if (le - p >= 4 && sip_lower((unsigned char)p[0]) == 's' &&
+	    sip_lower((unsigned char)p[1]) == 'i' && sip_lower((unsigned char)p[2]) == 'p' &&
+	    p[3] == '/') {
+		rc = parse_status_line(m, p, le);
+	} else {
+		m->is_request = 1;
+		rc = parse_request_line(m, p, le);
+	}
+	if (rc != 0)
+		return rc;
+	p = lf + 1;
+
+	/* Header lines until an empty line. */
+	int bare_lf_seen = 0;
+	for (;;) {
+		if (p == e)
+			return out_of_bytes(m, mode, p, SW_E_SIP_NO_EOH);
+		if (*p == '\n' || (*p == '\r' && p + 1 < e && p[1] == '\n')) {
+			p += (*p == '\n') ? 1 : 2;
+			break;
+		}
+		if (*p == '\r') {
+			if (p + 1 == e)
+				return out_of_bytes(m, mode, e, SW_E_SIP_NO_EOH);
+			m->err_off = sip_off(m, p);
+			return SW_E_SIP_HEADER_SYNTAX;
+		}
+		const char *ns = p;
+		while (p < e && sip_is((unsigned char)*p, SC_TOKEN))
+			p++;
+		const char *ne = p;
+		while (p < e && sip_is((unsigned char)*p, SC_WS))
+			p++;
+		if (ne == ns || p == e || *p != ':') {
+			if (p == e)
+				return out_of_bytes(m, mode, p, SW_E_SIP_NO_EOH);
+			m->err_off = sip_off(m, ns);
+			return SW_E_SIP_HEADER_SYNTAX;
+		}
+		const char *vs = ++p;
+		/* Find the end of the logical line: LF not followed by SP/HTAB. */
+		int folded = 0;
+		for (;;) {
+			lf = memchr(p, '\n', (size_t)(e - p));
+			if (!lf)
+				return out_of_bytes(m, mode, e, SW_E_SIP_NO_EOH);
+			if (!bare_lf_seen && (lf == vs || lf[-1] != '\r')) {
+				bare_lf_seen = 1;
+				sip_defect_add(m, SW_E_SIP_BARE_LF, SIP_HDR_OTHER, sip_off(m, lf));
+			}
+			p = lf + 1;
+			if (p < e && (*p == ' ' || *p == '\t')) {
+				folded = 1;
+				continue;
+			}
+			break;
+		}
+		if ((size_t)(lf - ns) > lim.max_line) {
+			m->err_off = sip_off(m, ns + lim.max_line);
+			return SW_E_SIP_LINE_TOO_LONG;
+		}
+		if (m->nhdr >= max_hdr) {
+			m->err_off = sip_off(m, ns);
+			return SW_E_SIP_TOO_MANY_HEADERS;
+		}
+		const char *ve = lf;
+		while (ve > vs && sip_is((unsigned char)ve[-1], SC_LWS))
+			ve--;
+		while (vs < ve && sip_is((unsigned char)*vs, SC_LWS))
+			vs++;
+
+		uint16_t idx = m->nhdr++;
+		struct sip_header *h = &m->hdr[idx];
+		int compact;
+		enum sip_hdr_id id = sip_hdr_lookup(ns, (size_t)(ne - ns), &compact);
+		h->name = sw_str_make(ns, (size_t)(ne - ns));
+		h->value = sw_str_make(vs, (size_t)(ve - vs));
+		h->off = sip_off(m, ns);
+		h->id = (uint16_t)id;
+		h->next = SIP_NO_HDR;
+		h->compact = (uint8_t)compact;
+		h->folded = (uint8_t)folded;
+		if (compact)
+			m->flags |= SIP_F_COMPACT;
+		if (folded)
+			m->flags |= SIP_F_FOLDED;
+		if (id == SIP_HDR_OTHER)
+			continue;
+		if (m->first[id] == SIP_NO_HDR) {
+			m->first[id] = idx;
+		} else {
+			m->hdr[last[id]].next = idx;
+			if (sip_hdr_single(id) && id != SIP_HDR_CONTENT_LENGTH)
+				sip_defect_add(m, SW_E_SIP_DUP_HEADER, id, h->off);
+		}
+		last[id] = idx;
+		if (id == SIP_HDR_CONTENT_LENGTH && (rc = take_content_length(m, h)) != 0)
+			return rc;
+	}
+	m->head_len = sip_off(m, p);
+
+	/* Body. */
+	size_t avail = (size_t)(e - p);
+	if (m->has_content_length) {
+		if (m->content_length > avail) {
+			m->err_off = m->head_len;
+			if (mode == SIP_MODE_DATAGRAM)
+				return SW_E_SIP_BODY_SHORT;
+			/* A stream may deliver the rest, unless the message could never fit. */
+			if ((uint64_t)m->head_len + m->content_length > lim.max_msg)
+				return SW_E_SIP_TOO_BIG;
+			m->err_off = sip_off(m, e);
+			return SW_E_TRUNCATED;
+		}
+		m->body = sw_str_make(p, m->content_length);
+		if (mode == SIP_MODE_DATAGRAM && m->content_length < avail)
+			m->flags |= SIP_F_TRAILING;
+	} else {
+		m->flags |= SIP_F_NO_CL;
+		m->body = sw_str_make(p, mode == SIP_MODE_DATAGRAM ? avail : 0);
+	}
+	m->msg_len = m->head_len + m->body.len;
+	if (m->msg_len > lim.max_msg) {
+		m->err_off = lim.max_msg;
+		return SW_E_SIP_TOO_BIG;
+	}
+
+	decode_fields(m);
+	check_mandatory(m);
+	return 0;
+}
