@@ -33,8 +33,9 @@ int sw_opt_parse(const struct sw_opt *opts, int argc, char **argv, sw_opt_cb cb,
 	size_t n = 0, sn = 0;
 	sopts[sn++] = ':'; /* report missing arguments as ':' */
 	for (; opts[n].name && n < SW_OPT_MAX; n++) {
-		lopts[n] = (struct option){opts[n].name, opts[n].arg ? required_argument : no_argument,
-					   NULL, 256 + (int)n};
+		lopts[n] = (struct option){opts[n].name,
+					   opts[n].arg ? required_argument : no_argument, NULL,
+					   256 + (int)n};
 		if (opts[n].short_name) {
 			sopts[sn++] = opts[n].short_name;
 			if (opts[n].arg)

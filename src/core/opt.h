@@ -18,7 +18,10 @@ struct sw_opt {
 	int key;          /* value handed to the callback */
 };
 
+/* Kept on one line: clang-format 14 would split a braced list in a macro over four. */
+// clang-format off
 #define SW_OPT_END {NULL, 0, NULL, NULL, 0}
+// clang-format on
 
 /* Called for each option found; value is NULL for flags. Return 0 or a negative code. */
 typedef int (*sw_opt_cb)(void *ctx, int key, const char *value, char *err, size_t errlen);

@@ -5,6 +5,7 @@
 #ifndef SW_SIP_CHARS_H
 #define SW_SIP_CHARS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum {
@@ -16,14 +17,34 @@ enum {
 	SC_WORD = 1 << 5,  /* Call-ID word: token plus ( ) < > : \ " / [ ] ? { } */
 	SC_SCHEME = 1 << 6, /* scheme continuation: alphanum + - . */
 	SC_HEX = 1 << 7,
+	SC_URIBAD = 1 << 8, /* never inside a URI: CTL, SP, DEL, < > " */
+	SC_PVAL = 1 << 9,   /* generic parameter value: token plus : [ ] (IPv6 without quotes) */
+	SC_URISEP = 1 << 10, /* @ ? ; : where a SIP URI's parts begin */
 };
 
-extern const uint8_t sip_cc[256];
+extern const uint16_t sip_cc[256];
 
-static inline int sip_is(unsigned char c, uint8_t cls)
+static inline int sip_is(unsigned char c, uint16_t cls)
 {
 	return (sip_cc[c] & cls) != 0;
 }
+
+/* ASCII case-insensitive equality of [p, p+n) with a lower-case literal of length n. */
+static inline int sip_ieq_lower(const char *p, size_t n, const char *lower)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 'A' && c <= 'Z')
+			c |= 0x20;
+		if (c != (unsigned char)lower[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* A view equal (case-insensitively) to a lower-case string literal. */
+#define SIP_IEQ_LIT(view, lit)                                                                     \
+	((view).len == sizeof(lit) - 1 && sip_ieq_lower((view).p, sizeof(lit) - 1, (lit)))
 
 static inline unsigned char sip_lower(unsigned char c)
 {

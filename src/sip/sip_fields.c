@@ -34,18 +34,29 @@ static const char *rtrim(const char *p, const char *e)
 	return e;
 }
 
-/* p at an opening '"': the position after the closing quote, or NULL when there is none. */
+/*
+ * p at an opening '"': the position after the closing quote, or NULL when there is none.
+ * Quoted values (nonces, digests, display names) are long and rarely hold a backslash, so the
+ * closing quote is found with memchr and the bytes before it are checked for a quoted-pair only
+ * when a backslash is there at all.
+ */
 static const char *skip_quoted(const char *p, const char *e)
 {
-	for (p++; p < e; p++) {
-		if (*p == '\\') {
-			if (++p == e)
-				return NULL;
-		} else if (*p == '"') {
-			return p + 1;
-		}
+	p++;
+	for (;;) {
+		const char *q = memchr(p, '"', (size_t)(e - p));
+		if (!q)
+			return NULL;
+		const char *bs = memchr(p, '\\', (size_t)(q - p));
+		if (!bs)
+			return q + 1;
+		/* A quoted-pair: skip the escaped byte and go on after it. */
+		if (bs + 1 == e)
+			return NULL;
+		p = bs + 2;
+		if (p > e)
+			return NULL;
 	}
-	return NULL;
 }
 
 /*
@@ -79,8 +90,7 @@ static const char *next_param(const char *p, const char *e, struct sw_str *name,
 		if (p < e)
 			p++;
 	} else {
-		while (p < e && (sip_is((unsigned char)*p, SC_TOKEN) || *p == ':' || *p == '[' ||
-				 *p == ']'))
+		while (p < e && sip_is((unsigned char)*p, SC_PVAL))
 			p++;
 	}
 	*val = sw_str_make(v, (size_t)(p - v));
@@ -117,6 +127,9 @@ unsigned sip_count_elements(struct sip_msg *m, const struct sip_header *h)
 {
 	const char *p = h->value.p, *e = p + h->value.len;
 	unsigned n = 0;
+	/* Common case: one element. Values are trimmed, so non-empty means it has content. */
+	if (!memchr(p, ',', h->value.len))
+		return h->value.len ? 1 : 0;
 	int content = 0, empty_seen = 0;
 	while (p < e) {
 		char c = *p;
@@ -214,13 +227,13 @@ void sip_decode_via(struct sip_msg *m, const struct sip_header *h)
 		}
 		if (n.len == 0)
 			sip_defect_add(m, SW_E_SIP_EMPTY_ELEMENT, id, sip_off(m, p));
-		else if (sw_str_ieq(n, "branch"))
+		else if (SIP_IEQ_LIT(n, "branch"))
 			v->branch = val.p ? val : sw_str_make(n.p + n.len, 0);
-		else if (sw_str_ieq(n, "received"))
+		else if (SIP_IEQ_LIT(n, "received"))
 			v->received = val.p ? val : sw_str_make(n.p + n.len, 0);
-		else if (sw_str_ieq(n, "rport"))
+		else if (SIP_IEQ_LIT(n, "rport"))
 			v->rport = val.p ? val : sw_str_make(n.p + n.len, 0);
-		else if (sw_str_ieq(n, "maddr"))
+		else if (SIP_IEQ_LIT(n, "maddr"))
 			v->maddr = val.p ? val : sw_str_make(n.p + n.len, 0);
 		p = q; /* next_param always moves past the ';' */
 	}
@@ -281,10 +294,8 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		lt = p;
 	} else {
 		/* name-addr when a '<' comes before anything that only an addr-spec holds (':'). */
-		const char *q = p;
-		while (q < e && *q != '<' && *q != ':')
-			q++;
-		if (q < e && *q == '<') {
+		const char *q = memchr(p, '<', (size_t)(e - p));
+		if (q && !memchr(p, ':', (size_t)(q - p))) {
 			lt = q;
 			const char *de = rtrim(p, q);
 			if (de > p) {
@@ -321,14 +332,13 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 			sip_defect_add(m, SW_E_SIP_ADDR_BRACKETS, id, sip_off(m, us));
 	}
 	a->uri_raw = sw_str_make(us, (size_t)(ue - us));
-	for (const char *q = us; q < ue; q++) {
-		if (sip_is((unsigned char)*q, SC_LWS)) {
-			sip_defect_add(m, SW_E_SIP_ADDR_LWS, id, sip_off(m, q));
-			break;
-		}
+	if (sip_uri_parse(us, (size_t)(ue - us), &a->uri) != 0) {
+		/* Say why when it is whitespace inside the addr-spec (RFC 4475 3.1.2.14). */
+		const char *q = us;
+		while (q < ue && !sip_is((unsigned char)*q, SC_LWS))
+			q++;
+		sip_defect_add(m, q < ue ? SW_E_SIP_ADDR_LWS : SW_E_SIP_URI, id, sip_off(m, q < ue ? q : us));
 	}
-	if (sip_uri_parse(us, (size_t)(ue - us), &a->uri) != 0)
-		sip_defect_add(m, SW_E_SIP_URI, id, sip_off(m, us));
 
 	p = skip_lws(p, e);
 	if (p < e && *p == ';')
@@ -343,7 +353,7 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		}
 		if (n.len == 0)
 			sip_defect_add(m, SW_E_SIP_EMPTY_ELEMENT, id, sip_off(m, p));
-		else if (sw_str_ieq(n, "tag"))
+		else if (SIP_IEQ_LIT(n, "tag"))
 			a->tag = val.p ? val : sw_str_make(n.p + n.len, 0);
 		p = q;
 	}
@@ -436,18 +446,14 @@ void sip_decode_auth(struct sip_msg *m, const struct sip_header *h, struct sip_a
 	}
 	static const struct {
 		const char *name;
+		uint8_t len;
 		size_t off;
 	} known[] = {
-		{"username", offsetof(struct sip_auth, username)},
-		{"realm", offsetof(struct sip_auth, realm)},
-		{"nonce", offsetof(struct sip_auth, nonce)},
-		{"uri", offsetof(struct sip_auth, uri)},
-		{"response", offsetof(struct sip_auth, response)},
-		{"qop", offsetof(struct sip_auth, qop)},
-		{"cnonce", offsetof(struct sip_auth, cnonce)},
-		{"nc", offsetof(struct sip_auth, nc)},
-		{"algorithm", offsetof(struct sip_auth, algorithm)},
-		{"opaque", offsetof(struct sip_auth, opaque)},
+#define AUTH_PARAM(n) {#n, sizeof(#n) - 1, offsetof(struct sip_auth, n)}
+		AUTH_PARAM(username), AUTH_PARAM(realm),  AUTH_PARAM(nonce), AUTH_PARAM(uri),
+		AUTH_PARAM(response), AUTH_PARAM(qop),	  AUTH_PARAM(cnonce), AUTH_PARAM(nc),
+		AUTH_PARAM(algorithm), AUTH_PARAM(opaque),
+#undef AUTH_PARAM
 	};
 	while (p < e) {
 		struct sw_str n, v;
@@ -458,12 +464,12 @@ void sip_decode_auth(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		}
 		if (n.len == 0 || !v.p) {
 			/* Unknown schemes may carry token68 or other shapes: only Digest is checked. */
-			if (sw_str_ieq(a->scheme, "Digest"))
+			if (SIP_IEQ_LIT(a->scheme, "digest"))
 				sip_defect_add(m, SW_E_SIP_AUTH, id, sip_off(m, q));
 			return;
 		}
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-			if (sw_str_ieq(n, known[i].name)) {
+			if (n.len == known[i].len && sip_ieq_lower(n.p, n.len, known[i].name)) {
 				struct sw_str *dst = (struct sw_str *)((char *)a + known[i].off);
 				if (!dst->p)
 					*dst = v;
@@ -473,7 +479,7 @@ void sip_decode_auth(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		p = q;
 		if (p < e) {
 			if (*p != ',') {
-				if (sw_str_ieq(a->scheme, "Digest"))
+				if (SIP_IEQ_LIT(a->scheme, "digest"))
 					sip_defect_add(m, SW_E_SIP_AUTH, id, sip_off(m, p));
 				return;
 			}

@@ -5,11 +5,10 @@
  * instructions, not a walk over ~90 names. Full names are found through a small open-addressing
  * hash table keyed on (length, first letter, last letter, a middle letter), all folded to lower
  * case; one case-insensitive compare confirms the hit. Compact forms are single letters and use
- * a direct 256-entry map. Both tables are built once, on first use, under pthread_once.
+ * a direct 256-entry map. Both tables are built once, by a constructor before main().
  */
 #include "sip/sip_hdr.h"
 
-#include <pthread.h>
 #include <string.h>
 
 #include "sip/sip_chars.h"
@@ -31,11 +30,19 @@ static const struct hdr_def defs[SIP_HDR__COUNT] = {
 
 #define HASH_SLOTS 512 /* power of two, > 4x the number of names: short probe chains */
 
-static uint8_t hash_slot[HASH_SLOTS]; /* enum sip_hdr_id, 0 = empty */
-static uint8_t compact_map[256];
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+#define NAME_MAX_LEN 32 /* longest name in the table is 24 ("Accept-Resource-Priority") */
 
-static unsigned name_hash(const char *name, size_t len)
+static uint8_t hash_slot[HASH_SLOTS]; /* enum sip_hdr_id, 0 = empty */
+/*
+ * Each name in lower case, and a mask with 0x20 where the name has a letter: for any input byte
+ * x, (x | mask) == lower holds exactly when x matches case-insensitively. That lets the compare
+ * run 8 bytes at a time with no per-byte case folding.
+ */
+static uint64_t name_lower[SIP_HDR__COUNT][NAME_MAX_LEN / 8];
+static uint64_t name_mask[SIP_HDR__COUNT][NAME_MAX_LEN / 8];
+static uint8_t compact_map[256];
+
+static inline unsigned name_hash(const char *name, size_t len)
 {
 	unsigned a = sip_lower((unsigned char)name[0]);
 	unsigned z = sip_lower((unsigned char)name[len - 1]);
@@ -43,9 +50,18 @@ static unsigned name_hash(const char *name, size_t len)
 	return (unsigned)(len * 131u + a * 31u + z * 7u + m * 17u) & (HASH_SLOTS - 1);
 }
 
-static void build_tables(void)
+/* Run before main(): lookups then need no once-check on the hot path. */
+__attribute__((constructor)) static void build_tables(void)
 {
 	for (int id = 1; id < SIP_HDR__COUNT; id++) {
+		unsigned char low[NAME_MAX_LEN] = {0}, mask[NAME_MAX_LEN] = {0};
+		for (size_t i = 0; i < defs[id].len; i++) {
+			unsigned char c = sip_lower((unsigned char)defs[id].name[i]);
+			low[i] = c;
+			mask[i] = (c >= 'a' && c <= 'z') ? 0x20 : 0;
+		}
+		memcpy(name_lower[id], low, sizeof(low));
+		memcpy(name_mask[id], mask, sizeof(mask));
 		unsigned h = name_hash(defs[id].name, defs[id].len);
 		while (hash_slot[h])
 			h = (h + 1) & (HASH_SLOTS - 1);
@@ -57,20 +73,30 @@ static void build_tables(void)
 	}
 }
 
-static int ieq(const char *a, const char *b, size_t n)
+/* Case-insensitive compare of name[0..len) with table entry id (len <= NAME_MAX_LEN). */
+static int name_matches(unsigned id, const char *name, size_t len)
 {
-	for (size_t i = 0; i < n; i++)
-		if (sip_lower((unsigned char)a[i]) != sip_lower((unsigned char)b[i]))
+	size_t i = 0, w = 0;
+	for (; i + 8 <= len; i += 8, w++) {
+		uint64_t x;
+		memcpy(&x, name + i, 8);
+		if ((x | name_mask[id][w]) != name_lower[id][w])
 			return 0;
+	}
+	if (i < len) {
+		uint64_t x = 0;
+		memcpy(&x, name + i, len - i);
+		if ((x | name_mask[id][w]) != name_lower[id][w])
+			return 0;
+	}
 	return 1;
 }
 
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len, int *ret_compact)
 {
-	pthread_once(&tables_once, build_tables);
 	if (ret_compact)
 		*ret_compact = 0;
-	if (len == 0 || len > 255)
+	if (len == 0 || len > NAME_MAX_LEN)
 		return SIP_HDR_OTHER;
 	if (len == 1) {
 		enum sip_hdr_id id = (enum sip_hdr_id)compact_map[(unsigned char)name[0]];
@@ -83,7 +109,7 @@ enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len, int *ret_compact)
 		unsigned id = hash_slot[h];
 		if (!id)
 			return SIP_HDR_OTHER;
-		if (defs[id].len == len && ieq(defs[id].name, name, len))
+		if (defs[id].len == len && name_matches(id, name, len))
 			return (enum sip_hdr_id)id;
 		h = (h + 1) & (HASH_SLOTS - 1);
 	}

@@ -25,12 +25,14 @@ enum sip_host_type sip_host_classify(const char *p, size_t len)
 		return SIP_HOST_NONE;
 	if (p[0] == '[')
 		return SIP_HOST_IPV6;
-	int dots = 0;
+	unsigned dots = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '.')
+		unsigned d = (unsigned char)p[i] - '0';
+		if (d > 9) {
+			if (p[i] != '.')
+				return SIP_HOST_NAME;
 			dots++;
-		else if (!sip_is((unsigned char)p[i], SC_DIGIT))
-			return SIP_HOST_NAME;
+		}
 	}
 	return dots == 3 ? SIP_HOST_IPV4 : SIP_HOST_NAME;
 }
@@ -63,15 +65,18 @@ static int parse_hostport(const char *p, const char *e, struct sip_uri *u)
 			if (!sip_is((unsigned char)*q, SC_HEX) && *q != ':' && *q != '.')
 				return SW_E_SIP_URI;
 		he++;
+		u->host_type = SIP_HOST_IPV6;
 	} else {
-		he = p;
-		while (he < e && sip_is((unsigned char)*he, SC_HOST))
-			he++;
+		for (he = p; he < e && sip_is((unsigned char)*he, SC_HOST); he++)
+			;
+		/* Only a host starting with a digit can be an IPv4 address: look closer then. */
+		u->host_type = (he > p && sip_is((unsigned char)*p, SC_DIGIT))
+				       ? (uint8_t)sip_host_classify(p, (size_t)(he - p))
+				       : SIP_HOST_NAME;
 	}
 	if (he == h)
 		return SW_E_SIP_URI;
 	u->host = sw_str_make(h, (size_t)(he - h));
-	u->host_type = (uint8_t)sip_host_classify(h, (size_t)(he - h));
 	if (he == e)
 		return 0;
 	if (*he != ':')
@@ -97,8 +102,11 @@ int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
 		return SW_E_SIP_URI;
 	u.scheme = sw_str_make(p, (size_t)(s - p));
 	s++;
-	int is_sip = sw_str_ieq(u.scheme, "sip") || sw_str_ieq(u.scheme, "sips");
-	int is_tel = sw_str_ieq(u.scheme, "tel");
+	unsigned s0 = (unsigned char)p[0] | 0x20u, s1 = (unsigned char)p[1] | 0x20u;
+	unsigned s2 = (unsigned char)p[2] | 0x20u, sl = u.scheme.len;
+	int is_sip = (sl == 3 || (sl == 4 && ((unsigned char)p[3] | 0x20u) == 's')) && s0 == 's' &&
+		     s1 == 'i' && s2 == 'p';
+	int is_tel = sl == 3 && s0 == 't' && s1 == 'e' && s2 == 'l';
 	if (!is_sip && !is_tel) {
 		/* Opaque: anything printable without whitespace. */
 		for (const char *q = s; q < e; q++)
@@ -107,15 +115,26 @@ int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
 		*ret = u;
 		return 0;
 	}
-	for (const char *q = s; q < e; q++)
-		if ((unsigned char)*q <= ' ' || *q == 0x7f || *q == '<' || *q == '>' || *q == '"')
+	/* One pass: reject bytes no URI holds, and note the first '@', '?' and ';'. */
+	const char *at = NULL, *qm = NULL, *semi = NULL;
+	for (const char *q = s; q < e; q++) {
+		unsigned char c = (unsigned char)*q;
+		if (!sip_is(c, SC_URIBAD | SC_URISEP))
+			continue;
+		if (sip_is(c, SC_URIBAD))
 			return SW_E_SIP_URI;
-
+		if (c == '@' && !at)
+			at = q;
+		else if (c == '?' && !qm)
+			qm = q;
+		else if (c == ';' && !semi)
+			semi = q;
+	}
 	if (is_tel) {
-		const char *qm = find(s, e, '?');
+		qm = qm ? qm : e;
 		if (qm < e)
 			u.headers = sw_str_make(qm + 1, (size_t)(e - qm - 1));
-		const char *semi = find(s, qm, ';');
+		semi = (semi && semi < qm) ? semi : qm;
 		if (semi == s)
 			return SW_E_SIP_URI;
 		u.user = sw_str_make(s, (size_t)(semi - s));
@@ -129,20 +148,25 @@ int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
 	 * neither may parameters or headers: so the first '@' ends the userinfo, and only after it
 	 * do ';' and '?' start parameters and headers.
 	 */
-	const char *at = find(s, e, '@');
 	const char *hp = s;
-	if (at < e) {
+	if (at) {
 		const char *colon = find(s, at, ':');
 		u.user = sw_str_make(s, (size_t)(colon - s));
 		if (colon < at)
 			u.password = sw_str_make(colon + 1, (size_t)(at - colon - 1));
 		hp = at + 1;
+		if (qm && qm < hp)
+			qm = find(hp, e, '?');
+		if (semi && semi < hp)
+			semi = NULL;
 	}
-	const char *qm = find(hp, e, '?');
+	if (!qm)
+		qm = e;
 	if (qm < e)
 		u.headers = sw_str_make(qm + 1, (size_t)(e - qm - 1));
 	/* Parameters start at the first ';' after the host (IPv6 references hold no ';'). */
-	const char *semi = find(hp, qm, ';');
+	if (!semi || semi > qm)
+		semi = find(hp, qm, ';');
 	if (semi < qm)
 		u.params = sw_str_make(semi, (size_t)(qm - semi));
 	int rc = parse_hostport(hp, semi, &u);
