@@ -198,6 +198,7 @@ static int inspect_capture(struct inspect *in, const struct sw_cmd *cmd, const c
 	}
 	struct sw_datagram d;
 	int rc, status = SW_EXIT_OK;
+	uint64_t not_sip0 = in->not_sip, keepalive0 = in->keepalive;
 	while ((rc = sw_capture_next(cap, &d)) > 0) {
 		int keepalive;
 		if (!looks_like_sip(d.payload, d.len, &keepalive)) {
@@ -226,8 +227,9 @@ static int inspect_capture(struct inspect *in, const struct sw_cmd *cmd, const c
 			"%s: %" PRIu64 " frames, %" PRIu64 " UDP datagrams (%" PRIu64
 			" reassembled from fragments, %" PRIu64 " incomplete), %" PRIu64
 			" not SIP, %" PRIu64 " keep-alives, %" PRIu64 " other packets\n",
-			path, st->frames, st->udp, st->reassembled, st->reasm_dropped, in->not_sip,
-			in->keepalive, st->non_udp + st->non_ip + st->decode_errors);
+			path, st->frames, st->udp, st->reassembled, st->reasm_dropped,
+			in->not_sip - not_sip0, in->keepalive - keepalive0,
+			st->non_udp + st->non_ip + st->decode_errors);
 	}
 	sw_capture_close(cap);
 	return status;
@@ -268,6 +270,15 @@ static int inspect_raw(struct inspect *in, const struct sw_cmd *cmd, const char 
 	return status;
 }
 
+/* Bytes that cannot begin a SIP message or the CR/LF before one. */
+static int looks_binary(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] < 0x20 && p[i] != '\r' && p[i] != '\n' && p[i] != '\t') || p[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 static int inspect_file(struct inspect *in, const struct sw_cmd *cmd, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -281,7 +292,7 @@ static int inspect_file(struct inspect *in, const struct sw_cmd *cmd, const char
 		close(fd);
 		return SW_EXIT_USAGE;
 	}
-	uint8_t head[4] = {0};
+	uint8_t head[16] = {0};
 	ssize_t nh = pread(fd, head, sizeof(head), 0);
 	if (nh > 0 && sw_capture_sniff(head, (size_t)nh)) {
 		close(fd);
@@ -291,6 +302,15 @@ static int inspect_file(struct inspect *in, const struct sw_cmd *cmd, const char
 	if (len == 0) {
 		close(fd);
 		sw_cmd_err(cmd, "%s: empty file", path);
+		return SW_EXIT_PROBLEMS;
+	}
+	/* SIP text never starts with a NUL or other C0 control: say what the file is not. */
+	if (nh > 0 && looks_binary(head, (size_t)nh)) {
+		close(fd);
+		sw_cmd_err(cmd,
+			   "%s: neither SIP text nor a pcap/pcapng capture (starts with bytes "
+			   "%02x %02x %02x %02x)",
+			   path, head[0], head[1], head[2], head[3]);
 		return SW_EXIT_PROBLEMS;
 	}
 	const char *buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -303,7 +323,8 @@ static int inspect_file(struct inspect *in, const struct sw_cmd *cmd, const char
 	int status = inspect_raw(in, cmd, path, buf, len);
 	munmap((void *)buf, len);
 	if (!in->quiet)
-		fprintf(stderr, "%s: %" PRIu64 " messages\n", path, in->nmsg - before);
+		fprintf(stderr, "%s: %" PRIu64 " message%s\n", path, in->nmsg - before,
+			in->nmsg - before == 1 ? "" : "s");
 	return status;
 }
 
