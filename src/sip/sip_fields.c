@@ -416,12 +416,13 @@ void sip_decode_call_id(struct sip_msg *m, const struct sip_header *h)
 		return;
 	}
 	for (const char *p = s; p < e; p++) {
+		if (sip_is((unsigned char)*p, SC_WORD))
+			continue;
+		/* One '@' with a word on each side is the only other byte allowed. */
 		if (*p == '@' && !at++ && p > s && p + 1 < e)
 			continue;
-		if (!sip_is((unsigned char)*p, SC_WORD)) {
-			sip_defect_add(m, SW_E_SIP_CALL_ID, SIP_HDR_CALL_ID, sip_off(m, p));
-			return;
-		}
+		sip_defect_add(m, SW_E_SIP_CALL_ID, SIP_HDR_CALL_ID, sip_off(m, p));
+		return;
 	}
 }
 
