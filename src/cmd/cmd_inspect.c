@@ -158,8 +158,8 @@ static void emit_dgram(struct inspect *in, const struct sw_datagram *d, int rc)
 		sw_json_obj_close(&in->j);
 		sw_json_eol(&in->j);
 	} else {
-		printf("#%" PRIu64 " frame %" PRIu64 " %s %s -> %s udp %u bytes", in->nmsg, d->frame,
-		       ts, src, dst, d->len);
+		printf("#%" PRIu64 " frame %" PRIu64 " %s %s -> %s udp %u bytes", in->nmsg,
+		       d->frame, ts, src, dst, d->len);
 		if (d->nfrags)
 			printf(" (%u fragments)", d->nfrags);
 		putchar('\n');
@@ -248,7 +248,8 @@ static int inspect_raw(struct inspect *in, const struct sw_cmd *cmd, const char 
 			break;
 		int rc = sip_parse(&in->msg, buf + off, len - off, SIP_MODE_DATAGRAM, &in->lim);
 		if (rc == 0 && !in->datagram)
-			in->msg.flags &= ~(uint32_t)SIP_F_TRAILING; /* the rest is the next message */
+			in->msg.flags &=
+				~(uint32_t)SIP_F_TRAILING; /* the rest is the next message */
 		count(in, rc);
 		emit_raw(in, path, off, rc == 0 ? in->msg.msg_len : len - off, rc);
 		if (rc != 0) {

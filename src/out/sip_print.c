@@ -60,10 +60,11 @@ static void json_auth(struct sw_json *j, const char *key, const struct sip_auth 
 	const struct {
 		const char *k;
 		const struct sw_str *v;
-	} kv[] = {{"username", &a->username}, {"realm", &a->realm},   {"nonce", &a->nonce},
-		  {"uri", &a->uri},	      {"response", &a->response}, {"qop", &a->qop},
-		  {"cnonce", &a->cnonce},     {"nc", &a->nc},		  {"algorithm", &a->algorithm},
-		  {"opaque", &a->opaque}};
+	} kv[] = {{"username", &a->username},   {"realm", &a->realm},
+		  {"nonce", &a->nonce},         {"uri", &a->uri},
+		  {"response", &a->response},   {"qop", &a->qop},
+		  {"cnonce", &a->cnonce},       {"nc", &a->nc},
+		  {"algorithm", &a->algorithm}, {"opaque", &a->opaque}};
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 		if (kv[i].v->p)
 			sw_json_str(j, kv[i].k, *kv[i].v);

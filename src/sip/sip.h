@@ -74,7 +74,7 @@ struct sip_via {
 	struct sw_str transport; /* "UDP", "TCP", ... as sent */
 	struct sw_str host;      /* sent-by host (IPv6 with brackets) */
 	struct sw_str branch, received, maddr;
-	struct sw_str rport; /* present (maybe empty) when the rport parameter is there */
+	struct sw_str rport;  /* present (maybe empty) when the rport parameter is there */
 	struct sw_str params; /* everything after sent-by, starting at the first ';' */
 	uint16_t port;        /* 0 when absent */
 	uint8_t has_port;
@@ -84,7 +84,7 @@ struct sip_via {
 /* From, To, Contact (first value): name-addr or addr-spec with header parameters. */
 struct sip_addr {
 	struct sw_str value;   /* the whole (first) value */
-	struct sw_str display; /* between the quotes (escapes kept) or the token list; absent if none */
+	struct sw_str display; /* inside the quotes (escapes kept) or the tokens; absent if none */
 	struct sw_str uri_raw; /* inside <...>, or the addr-spec */
 	struct sip_uri uri;
 	struct sw_str tag;    /* the tag parameter's value */
@@ -157,8 +157,8 @@ struct sip_msg {
 	uint8_t is_request;
 	uint8_t ndefects;
 	uint16_t ndefects_total;
-	uint32_t flags;   /* enum sip_flag */
-	uint32_t err_off; /* on error: offset where the parser gave up */
+	uint32_t flags;    /* enum sip_flag */
+	uint32_t err_off;  /* on error: offset where the parser gave up */
 	uint32_t head_len; /* start line + headers + empty line */
 	uint32_t msg_len;  /* head_len + body length: bytes of buf this message used */
 
@@ -205,8 +205,7 @@ int sip_parse(struct sip_msg *msg, const char *buf, size_t len, enum sip_mode mo
 	      const struct sip_limits *limits);
 
 /* The i-th header of id (0 = first), or NULL. */
-const struct sip_header *sip_msg_header(const struct sip_msg *msg, enum sip_hdr_id id,
-					unsigned i);
+const struct sip_header *sip_msg_header(const struct sip_msg *msg, enum sip_hdr_id id, unsigned i);
 
 /* Number of header lines of id. */
 unsigned sip_msg_header_count(const struct sip_msg *msg, enum sip_hdr_id id);

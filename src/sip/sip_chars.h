@@ -14,11 +14,11 @@ enum {
 	SC_LWS = 1 << 2,   /* SP HTAB CR LF: whitespace inside a (possibly folded) value */
 	SC_HOST = 1 << 3,  /* hostname or IPv4 characters: alphanum - . (and _ tolerated) */
 	SC_DIGIT = 1 << 4,
-	SC_WORD = 1 << 5,  /* Call-ID word: token plus ( ) < > : \ " / [ ] ? { } */
+	SC_WORD = 1 << 5,   /* Call-ID word: token plus ( ) < > : \ " / [ ] ? { } */
 	SC_SCHEME = 1 << 6, /* scheme continuation: alphanum + - . */
 	SC_HEX = 1 << 7,
-	SC_URIBAD = 1 << 8, /* never inside a URI: CTL, SP, DEL, < > " */
-	SC_PVAL = 1 << 9,   /* generic parameter value: token plus : [ ] (IPv6 without quotes) */
+	SC_URIBAD = 1 << 8,  /* never inside a URI: CTL, SP, DEL, < > " */
+	SC_PVAL = 1 << 9,    /* generic parameter value: token plus : [ ] (IPv6 without quotes) */
 	SC_URISEP = 1 << 10, /* @ ? ; : where a SIP URI's parts begin */
 };
 

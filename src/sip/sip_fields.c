@@ -64,8 +64,7 @@ static const char *skip_quoted(const char *p, const char *e)
  * quoted-string (returned without its quotes), IPv6 reference. Returns the position after it,
  * or NULL on an unterminated quote. An empty name is returned as such: the caller decides.
  */
-static const char *next_param(const char *p, const char *e, struct sw_str *name,
-			      struct sw_str *val)
+static const char *next_param(const char *p, const char *e, struct sw_str *name, struct sw_str *val)
 {
 	p = skip_lws(p, e);
 	const char *n = p;
@@ -337,7 +336,8 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		const char *q = us;
 		while (q < ue && !sip_is((unsigned char)*q, SC_LWS))
 			q++;
-		sip_defect_add(m, q < ue ? SW_E_SIP_ADDR_LWS : SW_E_SIP_URI, id, sip_off(m, q < ue ? q : us));
+		sip_defect_add(m, q < ue ? SW_E_SIP_ADDR_LWS : SW_E_SIP_URI, id,
+			       sip_off(m, q < ue ? q : us));
 	}
 
 	p = skip_lws(p, e);
@@ -451,8 +451,8 @@ void sip_decode_auth(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		size_t off;
 	} known[] = {
 #define AUTH_PARAM(n) {#n, sizeof(#n) - 1, offsetof(struct sip_auth, n)}
-		AUTH_PARAM(username), AUTH_PARAM(realm),  AUTH_PARAM(nonce), AUTH_PARAM(uri),
-		AUTH_PARAM(response), AUTH_PARAM(qop),	  AUTH_PARAM(cnonce), AUTH_PARAM(nc),
+		AUTH_PARAM(username),  AUTH_PARAM(realm),  AUTH_PARAM(nonce),  AUTH_PARAM(uri),
+		AUTH_PARAM(response),  AUTH_PARAM(qop),    AUTH_PARAM(cnonce), AUTH_PARAM(nc),
 		AUTH_PARAM(algorithm), AUTH_PARAM(opaque),
 #undef AUTH_PARAM
 	};

@@ -20,11 +20,10 @@ struct hdr_def {
 	uint8_t single;
 };
 
-static const struct hdr_def defs[SIP_HDR__COUNT] = {
-	[SIP_HDR_OTHER] = {"", 0, 0, 0},
+static const struct hdr_def defs[SIP_HDR__COUNT] = {[SIP_HDR_OTHER] = {"", 0, 0, 0},
 #define SIP_HDR_DEF(id, name, compact, single)                                                     \
 	[SIP_HDR_##id] = {name, (uint8_t)(sizeof(name) - 1), compact, single},
-	SIP_HEADERS(SIP_HDR_DEF)
+						    SIP_HEADERS(SIP_HDR_DEF)
 #undef SIP_HDR_DEF
 };
 

@@ -25,13 +25,13 @@ static const struct {
 	uint8_t len;
 	uint8_t id;
 } methods[] = {
-	{"INVITE", 6, SIP_METHOD_INVITE},	{"ACK", 3, SIP_METHOD_ACK},
-	{"BYE", 3, SIP_METHOD_BYE},		{"CANCEL", 6, SIP_METHOD_CANCEL},
-	{"OPTIONS", 7, SIP_METHOD_OPTIONS},	{"REGISTER", 8, SIP_METHOD_REGISTER},
-	{"PRACK", 5, SIP_METHOD_PRACK},		{"SUBSCRIBE", 9, SIP_METHOD_SUBSCRIBE},
-	{"NOTIFY", 6, SIP_METHOD_NOTIFY},	{"PUBLISH", 7, SIP_METHOD_PUBLISH},
-	{"INFO", 4, SIP_METHOD_INFO},		{"REFER", 5, SIP_METHOD_REFER},
-	{"MESSAGE", 7, SIP_METHOD_MESSAGE},	{"UPDATE", 6, SIP_METHOD_UPDATE},
+	{"INVITE", 6, SIP_METHOD_INVITE},   {"ACK", 3, SIP_METHOD_ACK},
+	{"BYE", 3, SIP_METHOD_BYE},         {"CANCEL", 6, SIP_METHOD_CANCEL},
+	{"OPTIONS", 7, SIP_METHOD_OPTIONS}, {"REGISTER", 8, SIP_METHOD_REGISTER},
+	{"PRACK", 5, SIP_METHOD_PRACK},     {"SUBSCRIBE", 9, SIP_METHOD_SUBSCRIBE},
+	{"NOTIFY", 6, SIP_METHOD_NOTIFY},   {"PUBLISH", 7, SIP_METHOD_PUBLISH},
+	{"INFO", 4, SIP_METHOD_INFO},       {"REFER", 5, SIP_METHOD_REFER},
+	{"MESSAGE", 7, SIP_METHOD_MESSAGE}, {"UPDATE", 6, SIP_METHOD_UPDATE},
 };
 
 enum sip_method sip_method_lookup(const char *p, size_t len)
@@ -300,8 +300,7 @@ static void check_mandatory(struct sip_msg *m)
 	if (m->is_request && m->cseq.method.p &&
 	    (m->cseq.method.len != m->method.len ||
 	     memcmp(m->cseq.method.p, m->method.p, m->method.len) != 0))
-		sip_defect_add(m, SW_E_SIP_CSEQ_METHOD, SIP_HDR_CSEQ,
-			       sip_off(m, m->cseq.method.p));
+		sip_defect_add(m, SW_E_SIP_CSEQ_METHOD, SIP_HDR_CSEQ, sip_off(m, m->cseq.method.p));
 }
 
 /* Reset everything sip_parse fills, keeping the caller's header array. */

@@ -70,9 +70,9 @@ static int parse_hostport(const char *p, const char *e, struct sip_uri *u)
 		for (he = p; he < e && sip_is((unsigned char)*he, SC_HOST); he++)
 			;
 		/* Only a host starting with a digit can be an IPv4 address: look closer then. */
-		u->host_type = (he > p && sip_is((unsigned char)*p, SC_DIGIT))
-				       ? (uint8_t)sip_host_classify(p, (size_t)(he - p))
-				       : SIP_HOST_NAME;
+		u->host_type = (he > p && sip_is((unsigned char)*p, SC_DIGIT)) ?
+				       (uint8_t)sip_host_classify(p, (size_t)(he - p)) :
+				       SIP_HOST_NAME;
 	}
 	if (he == h)
 		return SW_E_SIP_URI;
