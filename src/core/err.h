@@ -39,7 +39,7 @@
 	X(SW_E_SIP_TOO_MANY_HEADERS, -109, "sip_too_many_headers", "too many header fields")                      \
 	X(SW_E_SIP_LINE_TOO_LONG, -110, "sip_line_too_long", "line too long")                                     \
 	X(SW_E_SIP_TOO_BIG, -111, "sip_too_big", "message too big")                                               \
-	X(SW_E_SIP_CTL_IN_HEADER, -112, "sip_ctl_in_header", "control character in header section")               \
+	X(SW_E_SIP_CTL_IN_HEADER, -112, "sip_ctl_in_header", "CR not followed by LF in a header line")               \
 	/* SIP defects: recorded, the message is still parsed and usable */                                       \
 	X(SW_E_SIP_VERSION, -200, "sip_version", "unsupported SIP version")                                       \
 	X(SW_E_SIP_RURI, -201, "sip_ruri", "malformed Request-URI")                                               \

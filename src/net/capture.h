@@ -11,8 +11,8 @@
  * ends the reading with SW_E_PCAP_READ and a message; what was returned before stays valid, so
  * inspect can report on the good part and say where the file broke.
  *
- * Not thread-safe; one reader per thread. Memory: the reassembly table (about 4 MiB) and
- * libpcap's buffer, both allocated at open; nothing per frame.
+ * Not thread-safe; one reader per thread. Memory: libpcap's record buffer, and the reassembly
+ * table (64 slots, 64 KiB buffer each on first use: at most about 4 MiB); nothing per frame.
  */
 #ifndef SW_NET_CAPTURE_H
 #define SW_NET_CAPTURE_H

@@ -47,7 +47,7 @@ struct slot {
 	uint64_t first_usec;
 	uint8_t src[16], dst[16];
 	uint64_t seen[NWORDS];
-	uint8_t *buf; /* SW_REASM_MAX_LEN bytes, owned by the table */
+	uint8_t *buf; /* SW_REASM_MAX_LEN bytes, allocated at the slot's first use, then kept */
 };
 
 struct sw_reasm {
@@ -55,7 +55,6 @@ struct sw_reasm {
 	uint64_t timeout_usec;
 	struct sw_reasm_stats stats;
 	struct slot *slots;
-	uint8_t *bufs;
 };
 
 int sw_reasm_new(unsigned slots, uint64_t timeout_usec, struct sw_reasm **ret)
@@ -74,12 +73,6 @@ int sw_reasm_new(unsigned slots, uint64_t timeout_usec, struct sw_reasm **ret)
 	r->slots = calloc(slots, sizeof(*r->slots));
 	if (!r->slots)
 		goto fail;
-	/* calloc so that no byte of an earlier datagram can ever be handed out, even by a bug */
-	r->bufs = calloc(slots, SW_REASM_MAX_LEN);
-	if (!r->bufs)
-		goto fail;
-	for (unsigned i = 0; i < slots; i++)
-		r->slots[i].buf = r->bufs + (size_t)i * SW_REASM_MAX_LEN;
 	*ret = r;
 	return 0;
 fail:
@@ -91,7 +84,9 @@ void sw_reasm_free(struct sw_reasm *r)
 {
 	if (!r)
 		return;
-	free(r->bufs);
+	if (r->slots)
+		for (unsigned i = 0; i < r->nslots; i++)
+			free(r->slots[i].buf);
 	free(r->slots);
 	free(r);
 }
@@ -177,6 +172,19 @@ static void init_slot(struct slot *s, const struct sw_decoded *f, uint64_t now_u
 	memcpy(s->src, f->src.addr, alen);
 	memcpy(s->dst, f->dst.addr, alen);
 	memset(s->seen, 0, sizeof(s->seen));
+}
+
+/*
+ * Buffers come at a slot's first use rather than with the table, so a capture without fragments
+ * (the usual case) never pays for them; a slot keeps its buffer for reuse, so the total is still
+ * bounded by slots * SW_REASM_MAX_LEN. calloc, so that not even a bug could hand out bytes the
+ * process held before.
+ */
+static int ensure_buf(struct slot *s)
+{
+	if (!s->buf)
+		s->buf = calloc(1, SW_REASM_MAX_LEN);
+	return s->buf ? 0 : SW_E_NOMEM;
 }
 
 static bool block_seen(const struct slot *s, uint32_t b)
@@ -267,6 +275,8 @@ int sw_reasm_add(struct sw_reasm *r, const struct sw_decoded *frag, uint64_t now
 	if (!s) {
 		s = take_slot(r);
 		init_slot(s, frag, now_usec);
+		if (ensure_buf(s) < 0)
+			return kill_slot(r, s, &r->stats.nomem);
 	}
 	if (s->state == SLOT_DEAD)
 		return SW_E_PKT_REASM;

@@ -11,7 +11,9 @@
  *  - a datagram still incomplete `timeout_usec` after its first fragment (default 30 s, RFC 8200's
  *    60 s halved, Linux's default) is dropped, measured on the caller's clock (capture time for
  *    inspect) when the next fragment comes in or at sw_reasm_expire().
- * All memory is allocated by sw_reasm_new(); nothing is allocated per fragment.
+ * Memory: the slot table comes with sw_reasm_new(); each slot's SW_REASM_MAX_LEN-byte buffer
+ * the first time the slot is used, kept for reuse until sw_reasm_free(). So the total is bounded
+ * by slots * 64 KiB, nothing is allocated per fragment, and input without fragments costs none.
  *
  * Overlaps (RFC 5722 policy, applied to IPv4 as well): a fragment that is an exact copy of bytes
  * already held (same data; a packet captured twice, a retransmission) is ignored. Any other
@@ -49,6 +51,7 @@ struct sw_reasm_stats {
 	uint64_t conflicts;  /* overlapping fragments or contradicting lengths */
 	uint64_t oversize;   /* past SW_REASM_MAX_LEN, or a non-last fragment not 8-byte aligned */
 	uint64_t flushed;    /* still incomplete at sw_reasm_flush() (end of the capture) */
+	uint64_t nomem;      /* no memory for the slot's buffer at its first use */
 	uint64_t duplicates; /* exact copies ignored (not a drop) */
 };
 
@@ -64,7 +67,7 @@ struct sw_reasm_result {
 
 /*
  * Create a table for up to slots datagrams (0 = SW_REASM_DEFAULT_SLOTS) that drops incomplete
- * ones after timeout_usec (0 = SW_REASM_DEFAULT_TIMEOUT_USEC). About 66 KiB per slot.
+ * ones after timeout_usec (0 = SW_REASM_DEFAULT_TIMEOUT_USEC). About 66 KiB per slot used.
  * Returns 0, SW_E_INVAL (slots above SW_REASM_MAX_SLOTS) or SW_E_NOMEM.
  */
 int sw_reasm_new(unsigned slots, uint64_t timeout_usec, struct sw_reasm **ret);

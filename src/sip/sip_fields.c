@@ -113,8 +113,7 @@ int sip_param_get(struct sw_str params, const char *name, struct sw_str *ret_val
 			*ret_value = v.p ? v : sw_str_make(n.p + n.len, 0);
 			return 1;
 		}
-		if (q == p) /* no progress: garbage that is not a parameter */
-			q++;
+		/* Skip what is not a parameter up to the next ';' (which the loop consumes). */
 		while (q < e && *q != ';')
 			q++;
 		p = q;

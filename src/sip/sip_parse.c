@@ -156,9 +156,9 @@ static int parse_request_line(struct sip_msg *m, const char *s, const char *e)
 	/* Method SP Request-URI SP SIP-Version, tolerating (and flagging) extra SP (RFC 4475 3.1.2.9). */
 	const char *ve = e;
 	if (ve > p && ve[-1] == ' ') {
-		sip_defect_add(m, SW_E_SIP_START_LINE_LWS, SIP_HDR_OTHER, sip_off(m, ve - 1));
 		while (ve > p && ve[-1] == ' ')
 			ve--;
+		sip_defect_add(m, SW_E_SIP_START_LINE_LWS, SIP_HDR_OTHER, sip_off(m, ve));
 	}
 	const char *vs = ve;
 	while (vs > p && vs[-1] != ' ')
@@ -317,9 +317,22 @@ static void msg_reset(struct sip_msg *m, const char *buf)
 	memset(m->first, 0xff, sizeof(m->first));
 }
 
-/* Error for running out of bytes: a stream may still receive them, a datagram never will. */
-static int out_of_bytes(struct sip_msg *m, enum sip_mode mode, const char *at, int code)
+/*
+ * Error for running out of bytes: a stream may still receive them, a datagram never will. But
+ * when the unfinished line or message is already over its limit, more bytes cannot help: say so,
+ * so that a stream reader does not buffer without bound.
+ */
+static int out_of_bytes(struct sip_msg *m, enum sip_mode mode, const char *line, const char *at,
+			const struct sip_limits *lim, int code)
 {
+	if ((size_t)(at - line) > lim->max_line) {
+		m->err_off = sip_off(m, line + lim->max_line);
+		return SW_E_SIP_LINE_TOO_LONG;
+	}
+	if (sip_off(m, at) > lim->max_msg) {
+		m->err_off = lim->max_msg;
+		return SW_E_SIP_TOO_BIG;
+	}
 	m->err_off = sip_off(m, at);
 	return mode == SIP_MODE_STREAM ? SW_E_TRUNCATED : code;
 }
@@ -344,7 +357,7 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 	/* Start line. */
 	const char *lf = memchr(p, '\n', (size_t)(e - p));
 	if (!lf)
-		return out_of_bytes(m, mode, e, SW_E_SIP_START_LINE);
+		return out_of_bytes(m, mode, p, e, &lim, SW_E_SIP_START_LINE);
 	const char *le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
 	if ((size_t)(le - p) > lim.max_line) {
 		m->err_off = sip_off(m, p + lim.max_line);
@@ -369,15 +382,21 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 	/* Header lines until an empty line. */
 	int bare_lf_seen = 0;
 	for (;;) {
+		if (sip_off(m, p) > lim.max_msg) {
+			m->err_off = lim.max_msg;
+			return SW_E_SIP_TOO_BIG;
+		}
 		if (p == e)
-			return out_of_bytes(m, mode, p, SW_E_SIP_NO_EOH);
+			return out_of_bytes(m, mode, p, p, &lim, SW_E_SIP_NO_EOH);
 		if (*p == '\n' || (*p == '\r' && p + 1 < e && p[1] == '\n')) {
+			if (*p == '\n' && !bare_lf_seen)
+				sip_defect_add(m, SW_E_SIP_BARE_LF, SIP_HDR_OTHER, sip_off(m, p));
 			p += (*p == '\n') ? 1 : 2;
 			break;
 		}
 		if (*p == '\r') {
 			if (p + 1 == e)
-				return out_of_bytes(m, mode, e, SW_E_SIP_NO_EOH);
+				return out_of_bytes(m, mode, p, e, &lim, SW_E_SIP_NO_EOH);
 			m->err_off = sip_off(m, p);
 			return SW_E_SIP_HEADER_SYNTAX;
 		}
@@ -389,7 +408,7 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 			p++;
 		if (ne == ns || p == e || *p != ':') {
 			if (p == e)
-				return out_of_bytes(m, mode, p, SW_E_SIP_NO_EOH);
+				return out_of_bytes(m, mode, ns, p, &lim, SW_E_SIP_NO_EOH);
 			m->err_off = sip_off(m, ns);
 			return SW_E_SIP_HEADER_SYNTAX;
 		}
@@ -399,10 +418,19 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 		for (;;) {
 			lf = memchr(p, '\n', (size_t)(e - p));
 			if (!lf)
-				return out_of_bytes(m, mode, e, SW_E_SIP_NO_EOH);
-			if (!bare_lf_seen && (lf == vs || lf[-1] != '\r')) {
+				return out_of_bytes(m, mode, ns, e, &lim, SW_E_SIP_NO_EOH);
+			if (!bare_lf_seen && lf[-1] != '\r') {
 				bare_lf_seen = 1;
 				sip_defect_add(m, SW_E_SIP_BARE_LF, SIP_HDR_OTHER, sip_off(m, lf));
+			}
+			/*
+			 * A CR that does not end the line would make a CR-only peer see another
+			 * header here ("Subject: a\rVia: ..."): refuse such messages.
+			 */
+			const char *cr = memchr(p, '\r', (size_t)(lf - p));
+			if (cr && cr + 1 < lf) {
+				m->err_off = sip_off(m, cr);
+				return SW_E_SIP_CTL_IN_HEADER;
 			}
 			p = lf + 1;
 			if (p < e && (*p == ' ' || *p == '\t')) {
@@ -411,7 +439,7 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 			}
 			break;
 		}
-		if ((size_t)(lf - ns) > lim.max_line) {
+		if ((size_t)(lf - (lf[-1] == '\r') - ns) > lim.max_line) {
 			m->err_off = sip_off(m, ns + lim.max_line);
 			return SW_E_SIP_LINE_TOO_LONG;
 		}
