@@ -330,7 +330,8 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 			sip_defect_add(m, SW_E_SIP_ADDR_BRACKETS, id, sip_off(m, us));
 	}
 	a->uri_raw = sw_str_make(us, (size_t)(ue - us));
-	if (sip_uri_parse(us, (size_t)(ue - us), &a->uri) != 0) {
+	if (sip_uri_parse_into(us, (size_t)(ue - us), &a->uri) != 0) {
+		memset(&a->uri, 0, sizeof(a->uri));
 		/* Say why when it is whitespace inside the addr-spec (RFC 4475 3.1.2.14). */
 		const char *q = us;
 		while (q < ue && !sip_is((unsigned char)*q, SC_LWS))

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sip/sip_chars.h"
+#include "sip/sip_internal.h"
 
 struct hdr_def {
 	const char *name;
@@ -41,12 +42,14 @@ static uint64_t name_lower[SIP_HDR__COUNT][NAME_MAX_LEN / 8];
 static uint64_t name_mask[SIP_HDR__COUNT][NAME_MAX_LEN / 8];
 static uint8_t compact_map[256];
 
+/*
+ * Case-folded length, first and last byte. "| 0x20" folds letters and maps every other byte
+ * consistently, which is all a hash needs; name_matches() decides.
+ */
 static inline unsigned name_hash(const char *name, size_t len)
 {
-	unsigned a = sip_lower((unsigned char)name[0]);
-	unsigned z = sip_lower((unsigned char)name[len - 1]);
-	unsigned m = sip_lower((unsigned char)name[len / 2]);
-	return (unsigned)(len * 131u + a * 31u + z * 7u + m * 17u) & (HASH_SLOTS - 1);
+	unsigned a = (unsigned char)name[0] | 0x20u, z = (unsigned char)name[len - 1] | 0x20u;
+	return (unsigned)(len * 37u + a * 7u + z * 3u) & (HASH_SLOTS - 1);
 }
 
 /* Run before main(): lookups then need no once-check on the hot path. */
@@ -72,8 +75,12 @@ __attribute__((constructor)) static void build_tables(void)
 	}
 }
 
-/* Case-insensitive compare of name[0..len) with table entry id (len <= NAME_MAX_LEN). */
-static int name_matches(unsigned id, const char *name, size_t len)
+/*
+ * Case-insensitive compare of name[0..len) with table entry id (len <= NAME_MAX_LEN). avail is
+ * how many bytes may be read from name (>= len): when 8 are there, the tail is one load with
+ * the bytes past len masked off (little-endian), else it is gathered byte by byte.
+ */
+static inline int name_matches(unsigned id, const char *name, size_t len, size_t avail)
 {
 	size_t i = 0, w = 0;
 	for (; i + 8 <= len; i += 8, w++) {
@@ -82,36 +89,51 @@ static int name_matches(unsigned id, const char *name, size_t len)
 		if ((x | name_mask[id][w]) != name_lower[id][w])
 			return 0;
 	}
-	if (i < len) {
-		uint64_t x = 0;
-		memcpy(&x, name + i, len - i);
-		if ((x | name_mask[id][w]) != name_lower[id][w])
-			return 0;
+	if (i == len)
+		return 1;
+	uint64_t x;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (i + 8 <= avail) {
+		memcpy(&x, name + i, 8);
+		x &= (UINT64_C(1) << (8 * (len - i))) - 1;
+	} else
+#endif
+	{
+		unsigned char t[8] = {0};
+		for (size_t k = 0; k < len - i; k++)
+			t[k] = (unsigned char)name[i + k];
+		memcpy(&x, t, 8);
 	}
-	return 1;
+	(void)avail;
+	return (x | name_mask[id][w]) == name_lower[id][w];
 }
 
-enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len, int *ret_compact)
+enum sip_hdr_id sip_hdr_find(const char *name, size_t len, size_t avail, int *ret_compact)
 {
-	if (ret_compact)
-		*ret_compact = 0;
+	*ret_compact = 0;
 	if (len == 0 || len > NAME_MAX_LEN)
 		return SIP_HDR_OTHER;
 	if (len == 1) {
 		enum sip_hdr_id id = (enum sip_hdr_id)compact_map[(unsigned char)name[0]];
-		if (id && ret_compact)
-			*ret_compact = 1;
+		*ret_compact = id != SIP_HDR_OTHER;
 		return id;
 	}
-	unsigned h = name_hash(name, len);
-	for (;;) {
+	for (unsigned h = name_hash(name, len);; h = (h + 1) & (HASH_SLOTS - 1)) {
 		unsigned id = hash_slot[h];
 		if (!id)
 			return SIP_HDR_OTHER;
-		if (defs[id].len == len && name_matches(id, name, len))
+		if (defs[id].len == len && name_matches(id, name, len, avail))
 			return (enum sip_hdr_id)id;
-		h = (h + 1) & (HASH_SLOTS - 1);
 	}
+}
+
+enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len, int *ret_compact)
+{
+	int compact;
+	enum sip_hdr_id id = sip_hdr_find(name, len, len, &compact);
+	if (ret_compact)
+		*ret_compact = compact;
+	return id;
 }
 
 const char *sip_hdr_name(enum sip_hdr_id id)

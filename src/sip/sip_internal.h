@@ -15,6 +15,12 @@ void sip_defect_add(struct sip_msg *m, int code, enum sip_hdr_id hdr, uint32_t o
 /* Offset of p in the message being parsed (for defects). */
 uint32_t sip_off(const struct sip_msg *m, const char *p);
 
+/* sip_hdr_lookup for the parser: avail (>= len) bytes may be read from name. */
+enum sip_hdr_id sip_hdr_find(const char *name, size_t len, size_t avail, int *ret_compact);
+
+/* sip_uri_parse into a zeroed *u, without the copy; on error *u holds partial views. */
+int sip_uri_parse_into(const char *p, size_t len, struct sip_uri *u);
+
 enum sip_host_type sip_host_classify(const char *p, size_t len);
 int sip_port_parse(const char *p, const char *e, uint16_t *ret);
 

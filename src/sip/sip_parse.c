@@ -190,9 +190,10 @@ static int parse_request_line(struct sip_msg *m, const char *s, const char *e)
 			return 0;
 		}
 	}
-	if (sip_uri_parse(us, (size_t)(ue - us), &m->ruri) != 0)
+	if (sip_uri_parse_into(us, (size_t)(ue - us), &m->ruri) != 0) {
+		memset(&m->ruri, 0, sizeof(m->ruri));
 		sip_defect_add(m, SW_E_SIP_RURI, SIP_HDR_OTHER, sip_off(m, us));
-	else if (m->ruri.headers.p)
+	} else if (m->ruri.headers.p)
 		sip_defect_add(m, SW_E_SIP_RURI_HEADERS, SIP_HDR_OTHER,
 			       sip_off(m, m->ruri.headers.p));
 	return 0;
@@ -400,37 +401,57 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 			m->err_off = sip_off(m, p);
 			return SW_E_SIP_HEADER_SYNTAX;
 		}
+		/*
+		 * The name ends at the ':' (whitespace before it allowed). Known names are tokens by
+		 * construction, so only a name the table does not know is checked byte by byte.
+		 */
 		const char *ns = p;
-		while (p < e && sip_is((unsigned char)*p, SC_TOKEN))
-			p++;
-		const char *ne = p;
-		while (p < e && sip_is((unsigned char)*p, SC_WS))
-			p++;
-		if (ne == ns || p == e || *p != ':') {
-			if (p == e)
-				return out_of_bytes(m, mode, ns, p, &lim, SW_E_SIP_NO_EOH);
+		const char *colon = sip_find3(p, e, ':', '\r', '\n');
+		if (!colon || *colon != ':') {
+			if (!colon || (*colon == '\r' && colon + 1 == e))
+				return out_of_bytes(m, mode, ns, e, &lim, SW_E_SIP_NO_EOH);
 			m->err_off = sip_off(m, ns);
 			return SW_E_SIP_HEADER_SYNTAX;
 		}
-		const char *vs = ++p;
+		const char *ne = colon;
+		while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t'))
+			ne--;
+		int compact;
+		enum sip_hdr_id id =
+			sip_hdr_find(ns, (size_t)(ne - ns), (size_t)(e - ns), &compact);
+		if (id == SIP_HDR_OTHER) {
+			const char *q = ns;
+			while (q < ne && sip_is((unsigned char)*q, SC_TOKEN))
+				q++;
+			if (q != ne || ne == ns) {
+				m->err_off = sip_off(m, ns);
+				return SW_E_SIP_HEADER_SYNTAX;
+			}
+		}
+		const char *vs = p = colon + 1;
 		/* Find the end of the logical line: LF not followed by SP/HTAB. */
 		int folded = 0;
 		for (;;) {
-			lf = memchr(p, '\n', (size_t)(e - p));
-			if (!lf)
+			const char *c = sip_find_eol(p, e);
+			if (!c || (*c == '\r' && c + 1 == e))
 				return out_of_bytes(m, mode, ns, e, &lim, SW_E_SIP_NO_EOH);
-			if (!bare_lf_seen && lf[-1] != '\r') {
-				bare_lf_seen = 1;
-				sip_defect_add(m, SW_E_SIP_BARE_LF, SIP_HDR_OTHER, sip_off(m, lf));
-			}
-			/*
-			 * A CR that does not end the line would make a CR-only peer see another
-			 * header here ("Subject: a\rVia: ..."): refuse such messages.
-			 */
-			const char *cr = memchr(p, '\r', (size_t)(lf - p));
-			if (cr && cr + 1 < lf) {
-				m->err_off = sip_off(m, cr);
-				return SW_E_SIP_CTL_IN_HEADER;
+			if (*c == '\r') {
+				/*
+				 * A CR that does not end the line would make a CR-only peer see
+				 * another header here ("Subject: a\rVia: ..."): refuse the message.
+				 */
+				if (c[1] != '\n') {
+					m->err_off = sip_off(m, c);
+					return SW_E_SIP_CTL_IN_HEADER;
+				}
+				lf = c + 1;
+			} else {
+				lf = c;
+				if (!bare_lf_seen) {
+					bare_lf_seen = 1;
+					sip_defect_add(m, SW_E_SIP_BARE_LF, SIP_HDR_OTHER,
+						       sip_off(m, lf));
+				}
 			}
 			p = lf + 1;
 			if (p < e && (*p == ' ' || *p == '\t')) {
@@ -455,8 +476,6 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 
 		uint16_t idx = m->nhdr++;
 		struct sip_header *h = &m->hdr[idx];
-		int compact;
-		enum sip_hdr_id id = sip_hdr_lookup(ns, (size_t)(ne - ns), &compact);
 		h->name = sw_str_make(ns, (size_t)(ne - ns));
 		h->value = sw_str_make(vs, (size_t)(ve - vs));
 		h->off = sip_off(m, ns);

@@ -87,11 +87,10 @@ static int parse_hostport(const char *p, const char *e, struct sip_uri *u)
 	return 0;
 }
 
-int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
+/* Parse into *u, which the caller has zeroed; on error *u holds partial views. */
+int sip_uri_parse_into(const char *p, size_t len, struct sip_uri *u)
 {
 	const char *s = p, *e = p + len;
-	struct sip_uri u;
-	memset(&u, 0, sizeof(u));
 
 	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
 	if (s == e || !((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z'))
@@ -100,10 +99,10 @@ int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
 		s++;
 	if (s == e || *s != ':')
 		return SW_E_SIP_URI;
-	u.scheme = sw_str_make(p, (size_t)(s - p));
+	u->scheme = sw_str_make(p, (size_t)(s - p));
 	s++;
 	unsigned s0 = (unsigned char)p[0] | 0x20u, s1 = (unsigned char)p[1] | 0x20u;
-	unsigned s2 = (unsigned char)p[2] | 0x20u, sl = u.scheme.len;
+	unsigned s2 = (unsigned char)p[2] | 0x20u, sl = u->scheme.len;
 	int is_sip = (sl == 3 || (sl == 4 && ((unsigned char)p[3] | 0x20u) == 's')) && s0 == 's' &&
 		     s1 == 'i' && s2 == 'p';
 	int is_tel = sl == 3 && s0 == 't' && s1 == 'e' && s2 == 'l';
@@ -112,7 +111,6 @@ int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
 		for (const char *q = s; q < e; q++)
 			if ((unsigned char)*q <= ' ' || *q == 0x7f)
 				return SW_E_SIP_URI;
-		*ret = u;
 		return 0;
 	}
 	/* One pass: reject bytes no URI holds, and note the first '@', '?' and ';'. */
@@ -133,14 +131,13 @@ int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
 	if (is_tel) {
 		qm = qm ? qm : e;
 		if (qm < e)
-			u.headers = sw_str_make(qm + 1, (size_t)(e - qm - 1));
+			u->headers = sw_str_make(qm + 1, (size_t)(e - qm - 1));
 		semi = (semi && semi < qm) ? semi : qm;
 		if (semi == s)
 			return SW_E_SIP_URI;
-		u.user = sw_str_make(s, (size_t)(semi - s));
+		u->user = sw_str_make(s, (size_t)(semi - s));
 		if (semi < qm)
-			u.params = sw_str_make(semi, (size_t)(qm - semi));
-		*ret = u;
+			u->params = sw_str_make(semi, (size_t)(qm - semi));
 		return 0;
 	}
 	/*
@@ -151,9 +148,9 @@ int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
 	const char *hp = s;
 	if (at) {
 		const char *colon = find(s, at, ':');
-		u.user = sw_str_make(s, (size_t)(colon - s));
+		u->user = sw_str_make(s, (size_t)(colon - s));
 		if (colon < at)
-			u.password = sw_str_make(colon + 1, (size_t)(at - colon - 1));
+			u->password = sw_str_make(colon + 1, (size_t)(at - colon - 1));
 		hp = at + 1;
 		if (qm && qm < hp)
 			qm = find(hp, e, '?');
@@ -163,15 +160,21 @@ int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
 	if (!qm)
 		qm = e;
 	if (qm < e)
-		u.headers = sw_str_make(qm + 1, (size_t)(e - qm - 1));
+		u->headers = sw_str_make(qm + 1, (size_t)(e - qm - 1));
 	/* Parameters start at the first ';' after the host (IPv6 references hold no ';'). */
 	if (!semi || semi > qm)
 		semi = find(hp, qm, ';');
 	if (semi < qm)
-		u.params = sw_str_make(semi, (size_t)(qm - semi));
-	int rc = parse_hostport(hp, semi, &u);
-	if (rc != 0)
-		return rc;
-	*ret = u;
-	return 0;
+		u->params = sw_str_make(semi, (size_t)(qm - semi));
+	return parse_hostport(hp, semi, u);
+}
+
+int sip_uri_parse(const char *p, size_t len, struct sip_uri *ret)
+{
+	struct sip_uri u;
+	memset(&u, 0, sizeof(u));
+	int rc = sip_uri_parse_into(p, len, &u);
+	if (rc == 0)
+		*ret = u;
+	return rc;
 }
