@@ -157,6 +157,14 @@ void sw_json_int(struct sw_json *j, const char *key, int64_t v)
 	fprintf(j->f, "%" PRId64, v);
 }
 
+void sw_json_int_opt(struct sw_json *j, const char *key, int present, int64_t v)
+{
+	if (present)
+		sw_json_int(j, key, v);
+	else
+		sw_json_null(j, key);
+}
+
 void sw_json_bool(struct sw_json *j, const char *key, int v)
 {
 	prefix(j, key);

@@ -32,6 +32,8 @@ void sw_json_arr_close(struct sw_json *j);
 void sw_json_str(struct sw_json *j, const char *key, struct sw_str v);
 void sw_json_cstr(struct sw_json *j, const char *key, const char *s);
 void sw_json_int(struct sw_json *j, const char *key, int64_t v);
+/* v when present is non-zero, else null. */
+void sw_json_int_opt(struct sw_json *j, const char *key, int present, int64_t v);
 void sw_json_bool(struct sw_json *j, const char *key, int v);
 void sw_json_null(struct sw_json *j, const char *key);
 /* End a top-level value with a newline (JSON Lines). */

@@ -21,10 +21,7 @@ static void json_uri(struct sw_json *j, const struct sip_uri *u)
 	sw_json_str(j, "scheme", u->scheme);
 	sw_json_str(j, "user", u->user);
 	sw_json_str(j, "host", u->host);
-	if (u->has_port)
-		sw_json_int(j, "port", u->port);
-	else
-		sw_json_null(j, "port");
+	sw_json_int_opt(j, "port", u->has_port, u->port);
 	sw_json_str(j, "params", u->params);
 	sw_json_str(j, "headers", u->headers);
 }
@@ -83,10 +80,7 @@ static void json_via(struct sw_json *j, const struct sip_via *v)
 	sw_json_str(j, "version", v->version);
 	sw_json_str(j, "transport", v->transport);
 	sw_json_str(j, "host", v->host);
-	if (v->has_port)
-		sw_json_int(j, "port", v->port);
-	else
-		sw_json_null(j, "port");
+	sw_json_int_opt(j, "port", v->has_port, v->port);
 	sw_json_str(j, "branch", v->branch);
 	sw_json_str(j, "rport", v->rport);
 	sw_json_str(j, "received", v->received);
@@ -112,24 +106,15 @@ static void json_fields(struct sw_json *j, const struct sip_msg *m)
 	} else {
 		sw_json_null(j, "cseq");
 	}
-	if (m->max_forwards >= 0)
-		sw_json_int(j, "max_forwards", m->max_forwards);
-	else
-		sw_json_null(j, "max_forwards");
-	if (m->expires >= 0)
-		sw_json_int(j, "expires", m->expires);
-	else
-		sw_json_null(j, "expires");
+	sw_json_int_opt(j, "max_forwards", m->max_forwards >= 0, m->max_forwards);
+	sw_json_int_opt(j, "expires", m->expires >= 0, m->expires);
 	sw_json_str(j, "user_agent", m->user_agent);
 	sw_json_str(j, "server", m->server);
 	sw_json_str(j, "allow", m->allow);
 	sw_json_str(j, "accept", m->accept);
 	sw_json_str(j, "subject", m->subject);
 	sw_json_str(j, "content_type", m->content_type);
-	if (m->has_content_length)
-		sw_json_int(j, "content_length", m->content_length);
-	else
-		sw_json_null(j, "content_length");
+	sw_json_int_opt(j, "content_length", m->has_content_length, m->content_length);
 	json_auth(j, "authorization", &m->authorization);
 	json_auth(j, "proxy_authorization", &m->proxy_authorization);
 	json_auth(j, "www_authenticate", &m->www_authenticate);

@@ -126,41 +126,6 @@ static uint32_t off_of(const struct fx *f, const char *needle)
 	return (uint32_t)(p - f->raw);
 }
 
-static void render(struct sw_str v, char *out, size_t cap)
-{
-	if (!v.p) {
-		snprintf(out, cap, "(absent)");
-		return;
-	}
-	size_t n = 0;
-	out[n++] = '"';
-	for (uint32_t i = 0; i < v.len && n + 8 < cap; i++) {
-		unsigned char c = (unsigned char)v.p[i];
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
-		else
-			out[n++] = (char)c;
-	}
-	snprintf(out + n, cap - n, "\" (%u bytes)", v.len);
-}
-
-static void view_eq(struct sw_str v, const char *want, size_t n, const char *expr, const char *file,
-		    int line)
-{
-	if (v.p && v.len == n && memcmp(v.p, want, n) == 0)
-		return;
-	char got[1024], exp[1024];
-	render(v, got, sizeof(got));
-	render(sw_str_make(want, n), exp, sizeof(exp));
-	print_error("%s: expected %s, got %s\n", expr, exp, got);
-	_fail(file, line);
-}
-
-/* A view equals a literal byte for byte (embedded NULs included); "" means present but empty. */
-#define assert_view(v, lit) view_eq((v), (lit), sizeof(lit) - 1, #v, __FILE__, __LINE__)
-#define assert_view_mem(v, p, n) view_eq((v), (p), (n), #v, __FILE__, __LINE__)
-#define assert_absent(v) assert_null((v).p)
-
 /* A view starts with a literal. */
 #define assert_view_prefix(v, lit)                                                                 \
 	do {                                                                                       \

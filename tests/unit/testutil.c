@@ -1,11 +1,16 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 char *tu_read_file(const char *path, size_t *ret_len)
 {
@@ -67,4 +72,35 @@ void tu_guard_free(char *p, size_t len)
 	size_t ps = page_size(), span = guard_span(len);
 	char *base = p + len + ps - span;
 	munmap(base, span);
+}
+
+/* Quote a view for a failure message: "bytes" (N bytes), or (absent). */
+static void render(struct sw_str v, char *out, size_t cap)
+{
+	if (!v.p) {
+		snprintf(out, cap, "(absent)");
+		return;
+	}
+	size_t n = 0;
+	out[n++] = '"';
+	for (uint32_t i = 0; i < v.len && n + 8 < cap; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	snprintf(out + n, cap - n, "\" (%u bytes)", v.len);
+}
+
+void tu_view_eq(struct sw_str v, const char *want, size_t n, const char *expr, const char *file,
+		int line)
+{
+	if (v.p && v.len == n && memcmp(v.p, want, n) == 0)
+		return;
+	char got[1024], exp[1024];
+	render(v, got, sizeof(got));
+	render(sw_str_make(want, n), exp, sizeof(exp));
+	print_error("%s: expected %s, got %s\n", expr, exp, got);
+	_fail(file, line);
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "core/strview.h"
+
 /*
  * Read a whole file; aborts the test process with a message when it cannot (a missing fixture is
  * a broken test, not a skip). Free with free().
@@ -16,5 +18,17 @@ char *tu_read_file(const char *path, size_t *ret_len);
  */
 char *tu_guard_copy(const void *data, size_t len);
 void tu_guard_free(char *p, size_t len);
+
+/*
+ * Fail the current cmocka test unless view v holds exactly want[0..n) (NULs included), printing
+ * both sides with non-printable bytes escaped. Use through the macros below.
+ */
+void tu_view_eq(struct sw_str v, const char *want, size_t n, const char *expr, const char *file,
+		int line);
+
+/* A view equals a literal byte for byte (embedded NULs included); "" means present but empty. */
+#define assert_view(v, lit) tu_view_eq((v), (lit), sizeof(lit) - 1, #v, __FILE__, __LINE__)
+#define assert_view_mem(v, p, n) tu_view_eq((v), (p), (n), #v, __FILE__, __LINE__)
+#define assert_absent(v) assert_null((v).p)
 
 #endif
