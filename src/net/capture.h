@@ -31,21 +31,22 @@ struct sw_datagram {
 	struct sw_endpoint src, dst;
 	const uint8_t *payload; /* UDP payload; valid until the next sw_capture_next() or close */
 	uint32_t len;           /* payload bytes present */
-	uint32_t orig_len; /* UDP payload length the UDP header claims (> len if the capture cut it) */
+	uint32_t orig_len;  /* UDP payload length the UDP header claims (> len: bytes missing) */
 	uint16_t nfrags;    /* 0 = not fragmented, else the number of IP fragments reassembled */
 	uint8_t ip_version; /* 4 or 6 */
 	uint8_t ttl;        /* IPv4 TTL / IPv6 hop limit (of the completing fragment) */
 };
 
 struct sw_capture_stats {
-	uint64_t frames;        /* records read from the file */
-	uint64_t udp;           /* UDP datagrams returned (whole or reassembled) */
-	uint64_t non_udp;       /* IP datagrams of other protocols (after reassembly) */
-	uint64_t non_ip;        /* frames that carry no IP (ARP, LLDP, STP, ...) */
-	uint64_t fragments;     /* frames that were IP fragments */
-	uint64_t reassembled;   /* datagrams completed from fragments */
-	uint64_t reasm_dropped; /* datagrams whose fragments did not complete: timed out, evicted,
-				   overlapping, oversize, or still incomplete at the end of the file */
+	uint64_t frames;      /* records read from the file */
+	uint64_t udp;         /* UDP datagrams returned (whole or reassembled) */
+	uint64_t non_udp;     /* IP datagrams of other protocols (after reassembly) */
+	uint64_t non_ip;      /* frames that carry no IP (ARP, LLDP, STP, ...) */
+	uint64_t fragments;   /* frames that were IP fragments */
+	uint64_t reassembled; /* datagrams completed from fragments */
+	/* datagrams whose fragments did not complete: timed out, evicted, overlapping, oversize,
+	   or still incomplete at the end of the file */
+	uint64_t reasm_dropped;
 	uint64_t decode_errors; /* frames cut short or malformed at the link, IP or UDP layer */
 };
 

@@ -382,12 +382,12 @@ int sw_decode_frame(int dlt, const uint8_t *frame, size_t caplen, struct sw_deco
 	case SW_DLT_LOOP:
 		return decode_loopback(frame, caplen, ret);
 	case SW_DLT_LINUX_SLL:
-		/* type, ARPHRD, address length, 8 address bytes, then the protocol (an EtherType) */
+		/* type, ARPHRD, address length, 8 address bytes, then the protocol (EtherType) */
 		if (caplen < 16)
 			return SW_E_PKT_SHORT;
 		return decode_ethertype(rd16(frame + 14), frame + 16, caplen - 16, ret);
 	case SW_DLT_LINUX_SLL2:
-		/* the protocol comes first, then reserved, ifindex, ARPHRD, type, address length+8 */
+		/* protocol first, then reserved, ifindex, ARPHRD, type, address length, address */
 		if (caplen < 20)
 			return SW_E_PKT_SHORT;
 		return decode_ethertype(rd16(frame), frame + 20, caplen - 20, ret);

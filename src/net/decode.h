@@ -61,8 +61,8 @@ struct sw_decoded {
 	uint32_t len;      /* bytes of payload present in the frame */
 	uint32_t orig_len; /* bytes the headers claim: UDP length - 8, or IP payload length */
 	/*
-	 * len < orig_len: bytes are missing, because the capture cut the packet (snapped) or because
-	 * the UDP length field claims more than the IP packet holds (snapped false).
+	 * len < orig_len: bytes are missing, because the capture cut the packet (snapped) or
+	 * because the UDP length field claims more than the IP packet holds (snapped false).
 	 */
 	const uint8_t *ip;  /* the IP header, for callers that keep or forward the packet */
 	uint32_t ip_len;    /* IP packet bytes present: min(IP length field, captured) */

@@ -207,7 +207,7 @@ unsigned sw_reasm_expire(struct sw_reasm *r, uint64_t now_usec)
 
 	for (unsigned i = 0; i < r->nslots; i++) {
 		struct slot *s = &r->slots[i];
-		/* capture clocks can step back (merged files): an entry from the "future" is age 0 */
+		/* capture clocks can step back (merged files): an entry "from the future" is new */
 		if (s->state == SLOT_FREE || now_usec <= s->first_usec ||
 		    now_usec - s->first_usec <= r->timeout_usec)
 			continue;
@@ -265,7 +265,7 @@ int sw_reasm_add(struct sw_reasm *r, const struct sw_decoded *frag, uint64_t now
 	uint32_t off, flen, end, b0, b1, nseen;
 	bool last;
 
-	if (!frag->fragment || frag->len > frag->orig_len ||
+	if (!frag->fragment || frag->len > frag->orig_len || frag->frag_off % 8 ||
 	    (frag->src.family != AF_INET && frag->src.family != AF_INET6))
 		return SW_E_INVAL;
 	sw_reasm_expire(r, now_usec);
@@ -286,7 +286,7 @@ int sw_reasm_add(struct sw_reasm *r, const struct sw_decoded *frag, uint64_t now
 	end = off + flen;
 	last = !frag->more_frags;
 	if (s->state == SLOT_DONE) {
-		/* a late copy of a fragment of a completed datagram, or the identification reused */
+		/* late copy of a fragment of a completed datagram, or its identification reused */
 		if (end <= s->total && (!last || end == s->total) && is_duplicate(s, frag)) {
 			r->stats.duplicates++;
 			return 0;

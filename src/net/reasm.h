@@ -79,7 +79,8 @@ void sw_reasm_free(struct sw_reasm *r);
  * Add one fragment, as decoded by sw_decode_frame() (frag->fragment must be true), seen at
  * now_usec on the caller's clock. Returns 1 when it completed its datagram (*ret filled), 0 when
  * it is held waiting for more, SW_E_PKT_REASM when it made the datagram be dropped or belongs to
- * one that was, SW_E_INVAL when frag is not a fragment.
+ * one that was, SW_E_INVAL when frag is not a fragment (or not as sw_decode_frame() makes them:
+ * an offset that is not a multiple of 8, len above orig_len, no address family).
  */
 int sw_reasm_add(struct sw_reasm *r, const struct sw_decoded *frag, uint64_t now_usec,
 		 struct sw_reasm_result *ret);
