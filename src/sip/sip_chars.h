@@ -24,6 +24,7 @@ enum {
 	SC_URIBAD = 1 << 8,  /* never inside a URI: CTL, SP, DEL, < > " */
 	SC_PVAL = 1 << 9,    /* generic parameter value: token plus : [ ] (IPv6 without quotes) */
 	SC_URISEP = 1 << 10, /* @ ? ; : where a SIP URI's parts begin */
+	SC_URICH = 1 << 11,  /* neither URIBAD nor URISEP: bytes a URI scan passes over */
 };
 
 extern const uint16_t sip_cc[256];
@@ -31,6 +32,21 @@ extern const uint16_t sip_cc[256];
 static inline int sip_is(unsigned char c, uint16_t cls)
 {
 	return (sip_cc[c] & cls) != 0;
+}
+
+/*
+ * The first byte in [p, e) not in class cls (one SC_ bit), or e. Values are scanned four bytes
+ * per step while they last: the AND of four table entries tells at once whether all four are in
+ * the class, which halves the instructions per byte of a plain loop on long tokens and hosts.
+ */
+static inline const char *sip_span(const char *p, const char *e, uint16_t cls)
+{
+	while (e - p >= 4 && (sip_cc[(unsigned char)p[0]] & sip_cc[(unsigned char)p[1]] &
+			      sip_cc[(unsigned char)p[2]] & sip_cc[(unsigned char)p[3]] & cls))
+		p += 4;
+	while (p < e && (sip_cc[(unsigned char)*p] & cls))
+		p++;
+	return p;
 }
 
 /* ASCII case-insensitive equality of [p, p+n) with a lower-case literal of length n. */

@@ -21,9 +21,7 @@ static const char *skip_lws(const char *p, const char *e)
 
 static const char *skip_token(const char *p, const char *e)
 {
-	while (p < e && sip_is((unsigned char)*p, SC_TOKEN))
-		p++;
-	return p;
+	return sip_span(p, e, SC_TOKEN);
 }
 
 /* Trim LWS at the end of [p, e). */
@@ -89,8 +87,7 @@ static const char *next_param(const char *p, const char *e, struct sw_str *name,
 		if (p < e)
 			p++;
 	} else {
-		while (p < e && sip_is((unsigned char)*p, SC_PVAL))
-			p++;
+		p = sip_span(p, e, SC_PVAL);
 	}
 	*val = sw_str_make(v, (size_t)(p - v));
 	return skip_lws(p, e);
@@ -195,8 +192,7 @@ void sip_decode_via(struct sip_msg *m, const struct sip_header *h)
 			goto bad;
 		p++;
 	} else {
-		while (p < e && sip_is((unsigned char)*p, SC_HOST))
-			p++;
+		p = sip_span(p, e, SC_HOST);
 	}
 	if (p == hs)
 		goto bad;

@@ -67,8 +67,7 @@ static int parse_hostport(const char *p, const char *e, struct sip_uri *u)
 		he++;
 		u->host_type = SIP_HOST_IPV6;
 	} else {
-		for (he = p; he < e && sip_is((unsigned char)*he, SC_HOST); he++)
-			;
+		he = sip_span(p, e, SC_HOST);
 		/* Only a host starting with a digit can be an IPv4 address: look closer then. */
 		u->host_type = (he > p && sip_is((unsigned char)*p, SC_DIGIT)) ?
 				       (uint8_t)sip_host_classify(p, (size_t)(he - p)) :
@@ -115,10 +114,11 @@ int sip_uri_parse_into(const char *p, size_t len, struct sip_uri *u)
 	}
 	/* One pass: reject bytes no URI holds, and note the first '@', '?' and ';'. */
 	const char *at = NULL, *qm = NULL, *semi = NULL;
-	for (const char *q = s; q < e; q++) {
+	for (const char *q = s;; q++) {
+		q = sip_span(q, e, SC_URICH);
+		if (q == e)
+			break;
 		unsigned char c = (unsigned char)*q;
-		if (!sip_is(c, SC_URIBAD | SC_URISEP))
-			continue;
 		if (sip_is(c, SC_URIBAD))
 			return SW_E_SIP_URI;
 		if (c == '@' && !at)
