@@ -255,12 +255,12 @@ static int display_tokens_ok(const char *p, const char *e)
  * name-addr / addr-spec with header parameters, the first value of From, To or Contact.
  * name-addr: [ display-name ] LAQUOT addr-spec RAQUOT; addr-spec alone may not contain ',', ';'
  * or '?' because they would be ambiguous with header parameters (RFC 3261 20.10).
+ * *a must be zeroed (sip_parse resets the whole message before decoding).
  */
 void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_addr *a)
 {
 	const char *s = h->value.p, *e = s + h->value.len, *p = skip_lws(s, e);
 	enum sip_hdr_id id = (enum sip_hdr_id)h->id;
-	memset(a, 0, sizeof(*a));
 
 	if (id == SIP_HDR_CONTACT && p < e && *p == '*' && skip_lws(p + 1, e) == e) {
 		a->star = 1;

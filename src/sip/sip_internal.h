@@ -27,6 +27,7 @@ int sip_port_parse(const char *p, const char *e, uint16_t *ret);
 void sip_decode_via(struct sip_msg *m, const struct sip_header *h);
 /* Count the non-empty top-level comma-separated elements of a list value. */
 unsigned sip_count_elements(struct sip_msg *m, const struct sip_header *h);
+/* *ret must be zeroed. */
 void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_addr *ret);
 void sip_decode_cseq(struct sip_msg *m, const struct sip_header *h);
 void sip_decode_call_id(struct sip_msg *m, const struct sip_header *h);
