@@ -2,43 +2,13 @@
 
 #include <inttypes.h>
 
+#include "core/utf8.h"
+
 void sw_json_init(struct sw_json *j, FILE *f)
 {
 	j->f = f;
 	j->depth = 0;
 	j->need_comma[0] = 0;
-}
-
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when the bytes are not one. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t len;
-	uint32_t cp;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* Reject overlong forms, surrogates and values above U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 void sw_json_escape(FILE *f, const char *s, size_t len)
@@ -72,7 +42,7 @@ void sw_json_escape(FILE *f, const char *s, size_t len)
 			break;
 		default:
 			if (c >= 0x80) {
-				size_t n = utf8_len(p, (size_t)(e - p));
+				size_t n = sw_utf8_seq(p, (size_t)(e - p));
 				if (n) {
 					fwrite(p, 1, n, f);
 					p += n;
@@ -163,6 +133,12 @@ void sw_json_int_opt(struct sw_json *j, const char *key, int present, int64_t v)
 		sw_json_int(j, key, v);
 	else
 		sw_json_null(j, key);
+}
+
+void sw_json_number(struct sw_json *j, const char *key, struct sw_str num)
+{
+	prefix(j, key);
+	fwrite(num.p, 1, num.len, j->f);
 }
 
 void sw_json_bool(struct sw_json *j, const char *key, int v)

@@ -34,6 +34,8 @@ void sw_json_cstr(struct sw_json *j, const char *key, const char *s);
 void sw_json_int(struct sw_json *j, const char *key, int64_t v);
 /* v when present is non-zero, else null. */
 void sw_json_int_opt(struct sw_json *j, const char *key, int present, int64_t v);
+/* A number already in JSON syntax (e.g. "12.14"), written as is: the caller validates it. */
+void sw_json_number(struct sw_json *j, const char *key, struct sw_str num);
 void sw_json_bool(struct sw_json *j, const char *key, int v);
 void sw_json_null(struct sw_json *j, const char *key);
 /* End a top-level value with a newline (JSON Lines). */
