@@ -76,7 +76,11 @@
 	X(SW_E_PKT_FRAGMENT, -306, "pkt_fragment", "IP fragment held for reassembly")                             \
 	X(SW_E_PKT_REASM, -307, "pkt_reasm", "IP fragments could not be reassembled")                             \
 	X(SW_E_PKT_NOT_IP, -308, "pkt_not_ip", "frame carries no IPv4 or IPv6 packet")                            \
-	X(SW_E_PKT_BAD_UDP, -309, "pkt_bad_udp", "malformed UDP header")
+	X(SW_E_PKT_BAD_UDP, -309, "pkt_bad_udp", "malformed UDP header")                                          \
+	/* targets and exclusions */                                                                              \
+	X(SW_E_ADDR, -400, "addr", "malformed address, prefix or range")                                          \
+	X(SW_E_RESOLVE, -401, "resolve", "host name does not resolve")                                            \
+	X(SW_E_V6_TOO_BIG, -402, "v6_too_big", "IPv6 prefix or range too large to sweep")
 // clang-format on
 
 enum sw_err {
