@@ -9,6 +9,7 @@
 #include "cmd/cmd.h"
 
 static const struct sw_cmd *const commands[] = {
+	&sw_cmd_scan,
 	&sw_cmd_inspect,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -185,6 +185,11 @@ size_t sw_responders_drain(struct sw_responders *t, uint64_t cutoff_usec, sw_res
 	return n;
 }
 
+int sw_responders_known(const struct sw_responders *t, const struct sw_endpoint *target)
+{
+	return target->family != 0 && find(t, target)->key.family != 0;
+}
+
 size_t sw_responders_live(const struct sw_responders *t)
 {
 	return t->tail - t->head;

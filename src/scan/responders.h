@@ -60,6 +60,9 @@ typedef void (*sw_responder_fn)(void *ctx, const struct sw_responder *r);
 size_t sw_responders_drain(struct sw_responders *t, uint64_t cutoff_usec, sw_responder_fn fn,
 			   void *ctx);
 
+/* Whether target has answered (live or drained): retries skip it. */
+int sw_responders_known(const struct sw_responders *t, const struct sw_endpoint *target);
+
 /* Records not drained yet, and all responders seen. */
 size_t sw_responders_live(const struct sw_responders *t);
 size_t sw_responders_seen(const struct sw_responders *t);

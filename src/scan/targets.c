@@ -421,6 +421,24 @@ int sw_targets_get(const struct sw_targets *t, uint64_t index, struct sw_endpoin
 	return 0;
 }
 
+bool sw_targets_contains(struct sw_targets *t, const struct sw_endpoint *ep)
+{
+	return t->finished && sw_prefixset_contains(t->set, ep);
+}
+
+int32_t sw_ports_find(const struct sw_ports *p, uint16_t port)
+{
+	uint32_t lo = 0, hi = p->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (p->port[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo < p->n && p->port[lo] == port) ? (int32_t)lo : -1;
+}
+
 /* One decimal port number 1-65535 from an element of a port list. */
 static int parse_port(const char *s, size_t len, uint16_t *ret)
 {

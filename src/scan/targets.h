@@ -102,6 +102,9 @@ uint64_t sw_targets_excluded(const struct sw_targets *t);
 /* The address of target index in [0, N) into *ret (port 0). 0, or SW_E_RANGE. */
 int sw_targets_get(const struct sw_targets *t, uint64_t index, struct sw_endpoint *ret);
 
+/* Whether ep's address is one of the targets (exclusions applied); after sw_targets_finish. */
+bool sw_targets_contains(struct sw_targets *t, const struct sw_endpoint *ep);
+
 /*
  * Parse a port list: "5060", "5060,5061", "5060-5070,5080" (ports 1-65535; order and repeats do
  * not matter, the result is sorted and unique). Returns 0 with *ret set, or SW_E_SYNTAX /
@@ -118,6 +121,9 @@ uint32_t sw_ports_count(const struct sw_ports *p);
 
 /* Port number index in [0, P) of the sorted list; 0 when index is out of range. */
 uint16_t sw_ports_get(const struct sw_ports *p, uint32_t index);
+
+/* Index of port in the list, or -1 when it is not in it. */
+int32_t sw_ports_find(const struct sw_ports *p, uint16_t port);
 
 /* N * P: probes in one pass over the scan space. */
 uint64_t sw_targets_space(const struct sw_targets *t, const struct sw_ports *p);

@@ -1,0 +1,414 @@
+#include "scan/scan.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "net/udp.h"
+#include "scan/pace.h"
+#include "scan/permute.h"
+#include "scan/record.h"
+#include "scan/responders.h"
+#include "sip/sip.h"
+
+#define SEND_BATCH 64
+#define RECV_BATCH 64
+#define RECV_BUF 65536 /* the largest UDP payload, so no reply is ever cut */
+#define NS_PER_MS UINT64_C(1000000)
+
+uint64_t sw_scan_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+/* Wall-clock microseconds, for the rows' timestamps. */
+static uint64_t wall_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+struct engine {
+	const struct sw_scan_config *cfg;
+	struct sw_scan_stats *st;
+	int fd[2];                 /* IPv4, IPv6; -1 when unused */
+	struct sw_endpoint src[2]; /* what the probes carry as their source */
+	struct sw_responders *resp;
+	uint8_t *rbuf[RECV_BATCH];
+	struct sip_header hdrs[64];
+	struct sip_msg msg;
+	uint32_t *amps; /* amplification x 100 of every SIP row, for the median */
+	size_t namps, capamps;
+	uint64_t wall_offset_usec; /* wall clock minus monotonic clock, in microseconds */
+	int write_error;
+};
+
+static int fam_index(const struct sw_endpoint *ep)
+{
+	return ep->family == AF_INET6 ? 1 : 0;
+}
+
+/*
+ * The source address the kernel would use towards target (for the Via and Contact of the
+ * options probe when the socket is bound to the wildcard): connect a throwaway UDP socket and
+ * ask. Nothing is sent.
+ */
+static void route_source(const struct sw_endpoint *target, struct sw_endpoint *ret)
+{
+	struct sw_endpoint any = {0};
+	any.family = target->family;
+	char err[128];
+	int fd;
+	if (sw_udp_open(&any, NULL, &fd, err, sizeof(err)) != 0)
+		return;
+	struct sockaddr_storage ss;
+	size_t sl = sw_sockaddr(target, &ss, sizeof(ss));
+	struct sw_endpoint local;
+	if (sl && connect(fd, (struct sockaddr *)&ss, (socklen_t)sl) == 0 &&
+	    sw_udp_local(fd, &local) == 0)
+		memcpy(ret->addr, local.addr, sizeof(ret->addr));
+	close(fd);
+}
+
+static int open_sockets(struct engine *en, char *err, size_t errlen)
+{
+	const struct sw_scan_config *cfg = en->cfg;
+	uint64_t n = sw_targets_count(cfg->targets);
+	for (uint64_t fam = 0; fam < 2; fam++) {
+		/* Targets are ordered IPv4 first: probe the first and the last for each family. */
+		struct sw_endpoint first, last;
+		if (sw_targets_get(cfg->targets, 0, &first) != 0 ||
+		    sw_targets_get(cfg->targets, n - 1, &last) != 0)
+			return SW_E_INVAL;
+		const struct sw_endpoint *sample = NULL;
+		if (fam_index(&first) == (int)fam)
+			sample = &first;
+		else if (fam_index(&last) == (int)fam)
+			sample = &last;
+		if (!sample)
+			continue;
+		struct sw_endpoint bind_ep = fam ? cfg->source6 : cfg->source4;
+		if (bind_ep.family == 0) {
+			memset(&bind_ep, 0, sizeof(bind_ep));
+			bind_ep.family = fam ? AF_INET6 : AF_INET;
+			bind_ep.port = fam ? cfg->source6.port : cfg->source4.port;
+		}
+		struct sw_udp_opts o = {.rcvbuf = 8 << 20, .sndbuf = 4 << 20, .nonblock = 1};
+		int rc = sw_udp_open(&bind_ep, &o, &en->fd[fam], err, errlen);
+		if (rc != 0)
+			return rc;
+		sw_udp_local(en->fd[fam], &en->src[fam]);
+		static const uint8_t zero[16];
+		if (memcmp(en->src[fam].addr, zero, 16) == 0)
+			route_source(sample, &en->src[fam]);
+	}
+	return 0;
+}
+
+/* Write one finished responder as a row (or count it, for non-SIP without --include-nonsip). */
+static void write_row(void *ctx, const struct sw_responder *r)
+{
+	struct engine *en = ctx;
+	const struct sw_scan_config *cfg = en->cfg;
+	struct sw_scan_stats *st = en->st;
+	char pbuf[SW_PROBE_OPTIONS_MAX];
+	const uint8_t *pdata;
+	uint32_t psize = sw_probe_payload(cfg->probe, &r->target, &en->src[fam_index(&r->target)],
+					  pbuf, sizeof(pbuf), &pdata);
+	uint64_t usec = r->first_usec + en->wall_offset_usec;
+	struct sw_scan_record rec;
+	sw_scan_record_init(&rec, &r->target, (int64_t)(usec / 1000000), (uint32_t)(usec % 1000000),
+			    sw_str_make(cfg->probe->name, strlen(cfg->probe->name)), psize);
+	for (uint32_t i = 0; i < r->packets && i < SW_RESPONDER_SIZES; i++)
+		sw_scan_record_add_packet(&rec, r->sizes[i]);
+	rec.packets = r->packets;
+	rec.response_size = r->bytes;
+	sw_scan_record_set_first(&rec, (const char *)r->first, r->first_len, r->reply_port);
+	st->responders++;
+	if (!rec.is_sip && !cfg->include_nonsip) {
+		st->nonsip_skipped++;
+		return;
+	}
+	struct sw_scan_row row;
+	if (sw_scan_record_fields(&rec, &row) != 0)
+		return;
+	if (cfg->writer->row(cfg->out, &row) != 0)
+		en->write_error = 1;
+	st->rows++;
+	if (!rec.is_sip)
+		return;
+	st->sip_responders++;
+	if (sip_parse(&en->msg, (const char *)r->first, r->first_len, SIP_MODE_DATAGRAM, NULL) ==
+		    0 &&
+	    !en->msg.is_request && en->msg.status < 700)
+		st->status_counts[en->msg.status]++;
+	if (psize) {
+		uint64_t amp = (r->bytes * 200 / psize + 1) / 2;
+		st->amp_sum_centi += amp;
+		if (en->namps == en->capamps) {
+			size_t nc = en->capamps ? en->capamps * 2 : 1024;
+			uint32_t *na = realloc(en->amps, nc * sizeof(*na));
+			if (!na)
+				return;
+			en->amps = na;
+			en->capamps = nc;
+		}
+		en->amps[en->namps++] = amp > UINT32_MAX ? UINT32_MAX : (uint32_t)amp;
+	}
+}
+
+/*
+ * Whether a reply from src is an answer to one of our probes, and to which (address, probed
+ * port): the address must be a target, the port one we probe (or, with one port, any: some
+ * servers answer from another port); the options probe's token must match too.
+ */
+static int match_reply(struct engine *en, const struct sw_endpoint *src, const char *pkt,
+		       uint32_t len, struct sw_endpoint *ret_key)
+{
+	const struct sw_scan_config *cfg = en->cfg;
+	if (!sw_targets_contains(cfg->targets, src))
+		return 0;
+	*ret_key = *src;
+	if (sw_ports_find(cfg->ports, src->port) < 0) {
+		if (sw_ports_count(cfg->ports) != 1)
+			return 0;
+		ret_key->port = sw_ports_get(cfg->ports, 0);
+	}
+	if (cfg->probe->kind != SW_PROBE_OPTIONS)
+		return 1;
+	if (sip_parse(&en->msg, pkt, len, SIP_MODE_DATAGRAM, NULL) != 0)
+		return 0;
+	return sw_token_check(&cfg->probe->key, ret_key, en->msg.via.branch, en->msg.from.tag,
+			      en->msg.call_id) != 0;
+}
+
+/* Take every waiting reply from one socket. */
+static void receive(struct engine *en, int fd)
+{
+	struct sw_udp_in in[RECV_BATCH];
+	for (int rounds = 0; rounds < 64; rounds++) {
+		for (unsigned i = 0; i < RECV_BATCH; i++)
+			in[i] = (struct sw_udp_in){.buf = en->rbuf[i], .cap = RECV_BUF};
+		unsigned got = 0;
+		if (sw_udp_recv_batch(fd, in, RECV_BATCH, &got) != 0 || got == 0)
+			return;
+		uint64_t now_usec = sw_scan_now_ns() / 1000;
+		for (unsigned i = 0; i < got; i++) {
+			en->st->replies++;
+			struct sw_endpoint key;
+			uint32_t kept = in[i].len < RECV_BUF ? in[i].len : RECV_BUF;
+			if (!match_reply(en, &in[i].src, in[i].buf, kept, &key)) {
+				en->st->replies_bad++;
+				continue;
+			}
+			int rc = sw_responders_add(en->resp, &key, in[i].src.port, in[i].buf,
+						   in[i].len, in[i].truncated, now_usec);
+			if (rc < 0)
+				en->st->replies_bad++;
+		}
+		if (got < RECV_BATCH)
+			return;
+	}
+}
+
+/* Wait for replies until deadline_ns (or a stop request), writing rows whose window closed. */
+static void listen_until(struct engine *en, uint64_t deadline_ns, int honour_stop1)
+{
+	const struct sw_scan_config *cfg = en->cfg;
+	uint64_t wait_us = (uint64_t)cfg->wait_ms * 1000;
+	for (;;) {
+		if (cfg->stop && (*cfg->stop >= 2 || (honour_stop1 && *cfg->stop >= 1)))
+			return;
+		for (int f = 0; f < 2; f++)
+			if (en->fd[f] >= 0)
+				receive(en, en->fd[f]);
+		uint64_t now = sw_scan_now_ns();
+		if (now / 1000 > wait_us)
+			sw_responders_drain(en->resp, now / 1000 - wait_us, write_row, en);
+		if (now >= deadline_ns)
+			return;
+		struct pollfd pfd[2];
+		nfds_t n = 0;
+		for (int f = 0; f < 2; f++)
+			if (en->fd[f] >= 0)
+				pfd[n++] = (struct pollfd){.fd = en->fd[f], .events = POLLIN};
+		uint64_t left_ms = (deadline_ns - now + NS_PER_MS - 1) / NS_PER_MS;
+		/* Wake at least every 100 ms to see a stop request and close windows. */
+		poll(pfd, n, left_ms > 100 ? 100 : (int)left_ms);
+	}
+}
+
+static void report_progress(struct engine *en, uint64_t *next_ns)
+{
+	uint64_t now = sw_scan_now_ns();
+	if (!en->cfg->progress || now < *next_ns)
+		return;
+	*next_ns = now + 1000 * NS_PER_MS;
+	en->st->end_ns = now;
+	en->cfg->progress(en->cfg->progress_ctx, en->st);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* One pass over this shard of the space: pass 0 probes everything, retries only the silent. */
+static int one_pass(struct engine *en, uint32_t pass, uint64_t *last_send_ns, char *err,
+		    size_t errlen)
+{
+	const struct sw_scan_config *cfg = en->cfg;
+	struct sw_scan_stats *st = en->st;
+	struct sw_permute pm;
+	uint64_t space = sw_targets_space(cfg->targets, cfg->ports);
+	if (sw_permute_init(&pm, space, cfg->seed, cfg->shard, cfg->nshards) != 0) {
+		snprintf(err, errlen, "cannot order %llu probes", (unsigned long long)space);
+		return SW_E_RANGE;
+	}
+	if (pass == 0)
+		st->space = sw_permute_count_hint(&pm);
+	struct sw_pace pace;
+	sw_pace_init(&pace, cfg->rate, sw_scan_now_ns());
+	static char bufs[SEND_BATCH][SW_PROBE_OPTIONS_MAX];
+	struct sw_udp_out out[2][SEND_BATCH];
+	uint64_t next_progress = 0;
+	int done = 0;
+	while (!done) {
+		if (cfg->stop && *cfg->stop)
+			return 0;
+		uint64_t wake = 0, now = sw_scan_now_ns();
+		uint32_t allow = sw_pace_allow(&pace, now, SEND_BATCH, &wake);
+		if (!allow) {
+			listen_until(en, wake, 1);
+			report_progress(en, &next_progress);
+			continue;
+		}
+		unsigned nout[2] = {0, 0};
+		uint32_t taken = 0;
+		while (taken < allow) {
+			uint64_t idx;
+			if (sw_permute_next(&pm, &idx) != 1) {
+				done = 1;
+				break;
+			}
+			struct sw_endpoint ep;
+			if (sw_targets_at(cfg->targets, cfg->ports, idx, &ep) != 0)
+				continue;
+			if (pass > 0 && sw_responders_known(en->resp, &ep))
+				continue;
+			int f = fam_index(&ep);
+			const uint8_t *data;
+			uint32_t len = sw_probe_payload(cfg->probe, &ep, &en->src[f], bufs[taken],
+							sizeof(bufs[taken]), &data);
+			if (!len)
+				continue;
+			out[f][nout[f]++] = (struct sw_udp_out){ep, data, len};
+			taken++;
+		}
+		for (int f = 0; f < 2; f++) {
+			unsigned off = 0;
+			while (off < nout[f]) {
+				unsigned sent = 0;
+				if (sw_udp_send_batch(en->fd[f], out[f] + off, nout[f] - off,
+						      &sent) != 0) {
+					st->send_errors++;
+					sent = 1; /* skip the datagram the kernel refused */
+				} else if (sent == 0) {
+					/* socket buffer full: let it drain a little, then go on */
+					if (cfg->stop && *cfg->stop >= 2)
+						return 0;
+					struct pollfd pfd = {.fd = en->fd[f], .events = POLLOUT};
+					poll(&pfd, 1, 10);
+					continue;
+				} else {
+					st->sent += sent;
+				}
+				off += sent;
+			}
+		}
+		sw_pace_sent(&pace, taken);
+		if (taken)
+			st->send_end_ns = *last_send_ns = sw_scan_now_ns();
+		for (int f = 0; f < 2; f++)
+			if (en->fd[f] >= 0)
+				receive(en, en->fd[f]);
+		report_progress(en, &next_progress);
+	}
+	return 0;
+}
+
+int sw_scan_run(const struct sw_scan_config *cfg, struct sw_scan_stats *st, char *err,
+		size_t errlen)
+{
+	struct engine en;
+	memset(&en, 0, sizeof(en));
+	memset(st, 0, sizeof(*st));
+	en.cfg = cfg;
+	en.st = st;
+	en.fd[0] = en.fd[1] = -1;
+	st->targets = sw_targets_count(cfg->targets);
+	st->excluded = sw_targets_excluded(cfg->targets);
+	st->start_ns = sw_scan_now_ns();
+	en.wall_offset_usec = wall_usec() - st->start_ns / 1000;
+	sip_msg_init(&en.msg, en.hdrs, 64);
+	int rc = SW_E_NOMEM;
+	if (st->targets == 0) {
+		snprintf(err, errlen, "nothing to scan: every target is excluded");
+		return SW_E_INVAL;
+	}
+	for (int i = 0; i < RECV_BATCH; i++)
+		if (!(en.rbuf[i] = malloc(RECV_BUF)))
+			goto out;
+	if (sw_responders_new(cfg->max_responders, cfg->seed ^ UINT64_C(0x5157), &en.resp) != 0)
+		goto out;
+	if ((rc = open_sockets(&en, err, errlen)) != 0)
+		goto out;
+	if (cfg->writer->begin && cfg->writer->begin(cfg->out) != 0) {
+		snprintf(err, errlen, "writing the output: %s", strerror(errno));
+		rc = SW_E_IO;
+		goto out;
+	}
+	uint64_t last_send = sw_scan_now_ns();
+	for (uint32_t pass = 0; pass <= cfg->retries; pass++) {
+		if ((rc = one_pass(&en, pass, &last_send, err, errlen)) != 0)
+			goto out;
+		if (cfg->stop && *cfg->stop)
+			break;
+		/* Let this pass's replies come in before deciding who is silent. */
+		listen_until(&en, last_send + (uint64_t)cfg->wait_ms * NS_PER_MS, 0);
+	}
+	st->interrupted = cfg->stop && *cfg->stop;
+	listen_until(&en, last_send + (uint64_t)cfg->wait_ms * NS_PER_MS, 0);
+	sw_responders_drain(en.resp, UINT64_MAX, write_row, &en);
+	st->late = sw_responders_late(en.resp);
+	if (en.namps) {
+		qsort(en.amps, en.namps, sizeof(*en.amps), cmp_u32);
+		st->amp_median_centi =
+			en.namps % 2 ?
+				en.amps[en.namps / 2] :
+				(en.amps[en.namps / 2 - 1] + (uint64_t)en.amps[en.namps / 2]) / 2;
+	}
+	st->end_ns = sw_scan_now_ns();
+	rc = 0;
+	if (fflush(cfg->out) != 0 || en.write_error) {
+		snprintf(err, errlen, "writing the output: %s", strerror(errno));
+		rc = SW_E_IO;
+	}
+out:
+	for (int f = 0; f < 2; f++)
+		if (en.fd[f] >= 0)
+			close(en.fd[f]);
+	for (int i = 0; i < RECV_BATCH; i++)
+		free(en.rbuf[i]);
+	free(en.amps);
+	sw_responders_free(en.resp);
+	return rc;
+}
