@@ -73,7 +73,9 @@ static const struct sw_opt scan_opts[] = {
 	 O_CONTACT},
 	{"include-nonsip", 0, NULL, "also write rows for responders whose reply is not SIP",
 	 O_INCLUDE_NONSIP},
-	{"send-mode", 0, "MODE", "socket (the only mode so far)", O_SEND_MODE},
+	{"send-mode", 0, "MODE",
+	 "packet (raw frames, root), socket, or auto (default: packet when it can be used)",
+	 O_SEND_MODE},
 	{"dry-run", 'n', NULL, "print the probes that would be sent, send nothing", O_DRY_RUN},
 	{"config", 'c', "FILE", "read options from FILE: lines 'long-option = value'", O_CONFIG},
 	{"quiet", 'q', NULL, "no progress line and no summary", O_QUIET},
@@ -89,6 +91,7 @@ struct scan_args {
 	const char *excludes[16];
 	unsigned nexcludes;
 	int no_default_exclude, include_nonsip, dry_run, quiet, verbose, help;
+	enum sw_send_mode send_mode;
 	uint64_t rate, seed;
 	int have_seed;
 	uint32_t shard, nshards, retries, wait_ms;
@@ -286,9 +289,15 @@ one_address:
 		a->include_nonsip = 1;
 		return 0;
 	case O_SEND_MODE:
-		if (strcmp(v, "socket") != 0) {
-			snprintf(err, errlen,
-				 "--send-mode '%s': only 'socket' is available in this version", v);
+		if (strcmp(v, "auto") == 0)
+			a->send_mode = SW_SEND_AUTO;
+		else if (strcmp(v, "socket") == 0)
+			a->send_mode = SW_SEND_SOCKET;
+		else if (strcmp(v, "packet") == 0)
+			a->send_mode = SW_SEND_PACKET;
+		else {
+			snprintf(err, errlen, "--send-mode '%s': expected packet, socket or auto",
+				 v);
 			return SW_E_INVAL;
 		}
 		return 0;
@@ -362,6 +371,8 @@ static void summary(const struct sw_scan_stats *st, int tty, int verbose)
 	}
 	if (any)
 		fputc('\n', stderr);
+	if (verbose && st->send_note[0])
+		fprintf(stderr, "scan: %s\n", st->send_note);
 	if (st->nonsip_skipped || verbose)
 		fprintf(stderr,
 			"scan: %" PRIu64 " non-SIP responders not written (--include-nonsip writes "
@@ -480,6 +491,7 @@ static int run_scan(int argc, char **argv)
 		.source4 = a.source4,
 		.source6 = a.source6,
 		.include_nonsip = a.include_nonsip,
+		.send_mode = a.send_mode,
 		.max_responders = 1u << 26,
 		.writer = strcmp(a.format, "jsonl") == 0 ? &sw_scan_jsonl_writer :
 							   &sw_scan_csv_writer,

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "net/rawsend.h"
+#include "net/route.h"
 #include "net/udp.h"
 #include "scan/pace.h"
 #include "scan/permute.h"
@@ -39,6 +41,7 @@ struct engine {
 	const struct sw_scan_config *cfg;
 	struct sw_scan_stats *st;
 	int fd[2];                 /* IPv4, IPv6; -1 when unused */
+	struct sw_rawsend *raw[2]; /* packet send mode, per family; NULL = socket sends */
 	struct sw_endpoint src[2]; /* what the probes carry as their source */
 	struct sw_responders *resp;
 	uint8_t *rbuf[RECV_BATCH];
@@ -77,21 +80,56 @@ static void route_source(const struct sw_endpoint *target, struct sw_endpoint *r
 	close(fd);
 }
 
+/*
+ * Packet send mode for one family: the route to the sample target, checked to be the same for
+ * the family's first and last targets (one next hop for all; a scan of an on-link subnet would
+ * need one neighbour entry per target, which is what the socket path is for).
+ */
+static int open_raw(struct engine *en, int fam, const struct sw_endpoint *a,
+		    const struct sw_endpoint *b, char *err, size_t errlen)
+{
+	struct sw_route ra, rb;
+	if (sw_route_get(a, &ra, err, errlen) != 0)
+		return SW_E_IO;
+	if (sw_route_get(b, &rb, err, errlen) != 0)
+		return SW_E_IO;
+	if (ra.ifindex != rb.ifindex || !sw_addr_equal(&ra.nexthop, &rb.nexthop) ||
+	    (!ra.has_gateway && !sw_addr_equal(a, b))) {
+		snprintf(err, errlen,
+			 "packet send mode needs one gateway for all targets; these are on-link "
+			 "or behind several routes (%s)",
+			 ra.ifname);
+		return SW_E_UNSUPPORTED;
+	}
+	/* The frames carry the socket's address when it was bound to one, else the route's. */
+	static const uint8_t zero[16];
+	if (memcmp(en->src[fam].addr, zero, 16) != 0)
+		memcpy(ra.src.addr, en->src[fam].addr, 16);
+	ra.src.family = (uint8_t)(fam ? AF_INET6 : AF_INET);
+	int rc = sw_rawsend_open(&ra, en->src[fam].port, &en->raw[fam], err, errlen);
+	if (rc != 0)
+		return rc;
+	memcpy(en->src[fam].addr, ra.src.addr, 16);
+	snprintf(en->st->send_note, sizeof(en->st->send_note), "raw frames on %s", ra.ifname);
+	en->st->packet_mode = 1;
+	return 0;
+}
+
 static int open_sockets(struct engine *en, char *err, size_t errlen)
 {
 	const struct sw_scan_config *cfg = en->cfg;
 	uint64_t n = sw_targets_count(cfg->targets);
-	for (uint64_t fam = 0; fam < 2; fam++) {
-		/* Targets are ordered IPv4 first: probe the first and the last for each family. */
+	for (int fam = 0; fam < 2; fam++) {
+		/* Targets are ordered IPv4 first: the first and the last sample each family. */
 		struct sw_endpoint first, last;
 		if (sw_targets_get(cfg->targets, 0, &first) != 0 ||
 		    sw_targets_get(cfg->targets, n - 1, &last) != 0)
 			return SW_E_INVAL;
-		const struct sw_endpoint *sample = NULL;
-		if (fam_index(&first) == (int)fam)
-			sample = &first;
-		else if (fam_index(&last) == (int)fam)
-			sample = &last;
+		const struct sw_endpoint *sample = NULL, *other = NULL;
+		if (fam_index(&first) == fam)
+			sample = &first, other = fam_index(&last) == fam ? &last : &first;
+		else if (fam_index(&last) == fam)
+			sample = other = &last;
 		if (!sample)
 			continue;
 		struct sw_endpoint bind_ep = fam ? cfg->source6 : cfg->source4;
@@ -105,6 +143,17 @@ static int open_sockets(struct engine *en, char *err, size_t errlen)
 		if (rc != 0)
 			return rc;
 		sw_udp_local(en->fd[fam], &en->src[fam]);
+		if (cfg->send_mode != SW_SEND_SOCKET) {
+			char why[256];
+			rc = open_raw(en, fam, sample, other, why, sizeof(why));
+			if (rc != 0 && cfg->send_mode == SW_SEND_PACKET) {
+				snprintf(err, errlen, "%s", why);
+				return rc;
+			}
+			if (rc != 0)
+				snprintf(en->st->send_note, sizeof(en->st->send_note),
+					 "socket sends (packet mode unavailable: %s)", why);
+		}
 		static const uint8_t zero[16];
 		if (memcmp(en->src[fam].addr, zero, 16) == 0)
 			route_source(sample, &en->src[fam]);
@@ -314,6 +363,17 @@ static int one_pass(struct engine *en, uint32_t pass, uint64_t *last_send_ns, ch
 			taken++;
 		}
 		for (int f = 0; f < 2; f++) {
+			if (en->raw[f]) {
+				for (unsigned i = 0; i < nout[f]; i++)
+					if (sw_rawsend_queue(en->raw[f], &out[f][i].dst,
+							     out[f][i].data, out[f][i].len) != 0)
+						st->send_errors++;
+				unsigned sent = 0;
+				if (sw_rawsend_flush(en->raw[f], &sent) != 0)
+					st->send_errors++;
+				st->sent += sent;
+				continue;
+			}
 			unsigned off = 0;
 			while (off < nout[f]) {
 				unsigned sent = 0;
@@ -371,6 +431,7 @@ int sw_scan_run(const struct sw_scan_config *cfg, struct sw_scan_stats *st, char
 		goto out;
 	if ((rc = open_sockets(&en, err, errlen)) != 0)
 		goto out;
+	st->start_ns = sw_scan_now_ns(); /* rates count from the first probe, not the set-up */
 	if (cfg->writer->begin && cfg->writer->begin(cfg->out) != 0) {
 		snprintf(err, errlen, "writing the output: %s", strerror(errno));
 		rc = SW_E_IO;
@@ -403,9 +464,11 @@ int sw_scan_run(const struct sw_scan_config *cfg, struct sw_scan_stats *st, char
 		rc = SW_E_IO;
 	}
 out:
-	for (int f = 0; f < 2; f++)
+	for (int f = 0; f < 2; f++) {
 		if (en.fd[f] >= 0)
 			close(en.fd[f]);
+		sw_rawsend_close(en.raw[f]);
+	}
 	for (int i = 0; i < RECV_BATCH; i++)
 		free(en.rbuf[i]);
 	free(en.amps);

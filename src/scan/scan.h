@@ -35,8 +35,12 @@ struct sw_scan_stats {
 	uint32_t status_counts[700]; /* by SIP status code */
 	uint64_t start_ns, end_ns;
 	uint64_t send_end_ns; /* when the last probe went out */
+	int packet_mode;      /* probes went out as raw frames */
+	char send_note[320];  /* why auto mode chose the socket path, or the interface used */
 	int interrupted;
 };
+
+enum sw_send_mode { SW_SEND_AUTO = 0, SW_SEND_SOCKET, SW_SEND_PACKET };
 
 struct sw_scan_config {
 	struct sw_targets *targets; /* finished */
@@ -49,6 +53,7 @@ struct sw_scan_config {
 	uint32_t wait_ms;                    /* listen this long after a target's last probe */
 	struct sw_endpoint source4, source6; /* bind address and port (family 0 = any) */
 	int include_nonsip;                  /* write rows for non-SIP responders too */
+	enum sw_send_mode send_mode;         /* auto: packet when it can be set up, else socket */
 	uint32_t max_responders;
 	FILE *out;
 	const struct sw_scan_writer *writer;
