@@ -16,7 +16,7 @@
 #include "net/addr.h"
 #include "net/route.h"
 
-#define SW_RAW_BATCH 64
+#define SW_RAW_BATCH 256
 #define SW_RAW_FRAME_MAX 1514 /* probes are far smaller; larger payloads use the socket path */
 
 struct sw_rawsend;

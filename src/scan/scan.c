@@ -17,7 +17,7 @@
 #include "scan/responders.h"
 #include "sip/sip.h"
 
-#define SEND_BATCH 64
+#define SEND_BATCH 256
 #define RECV_BATCH 64
 #define RECV_BUF 65536 /* the largest UDP payload, so no reply is ever cut */
 #define NS_PER_MS UINT64_C(1000000)
