@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ enum {
 	O_CONTACT,
 	O_INCLUDE_NONSIP,
 	O_SEND_MODE,
+	O_INTERFACE,
 	O_DRY_RUN,
 	O_CONFIG,
 	O_QUIET,
@@ -76,6 +78,7 @@ static const struct sw_opt scan_opts[] = {
 	{"send-mode", 0, "MODE",
 	 "packet (raw frames, root), socket, or auto (default: packet when it can be used)",
 	 O_SEND_MODE},
+	{"interface", 'i', "NAME", "send and receive only through interface NAME", O_INTERFACE},
 	{"dry-run", 'n', NULL, "print the probes that would be sent, send nothing", O_DRY_RUN},
 	{"config", 'c', "FILE", "read options from FILE: lines 'long-option = value'", O_CONFIG},
 	{"quiet", 'q', NULL, "no progress line and no summary", O_QUIET},
@@ -85,7 +88,7 @@ static const struct sw_opt scan_opts[] = {
 };
 
 struct scan_args {
-	const char *ports, *probe, *output, *format, *contact;
+	const char *ports, *probe, *output, *format, *contact, *interface;
 	const char *targets_files[16];
 	unsigned ntargets_files;
 	const char *excludes[16];
@@ -301,6 +304,13 @@ one_address:
 			return SW_E_INVAL;
 		}
 		return 0;
+	case O_INTERFACE:
+		if (strlen(v) >= IF_NAMESIZE || if_nametoindex(v) == 0) {
+			snprintf(err, errlen, "--interface '%s': no such interface", v);
+			return SW_E_INVAL;
+		}
+		a->interface = v;
+		return 0;
 	case O_DRY_RUN:
 		a->dry_run = 1;
 		return 0;
@@ -492,6 +502,7 @@ static int run_scan(int argc, char **argv)
 		.source6 = a.source6,
 		.include_nonsip = a.include_nonsip,
 		.send_mode = a.send_mode,
+		.interface = a.interface,
 		.max_responders = 1u << 26,
 		.writer = strcmp(a.format, "jsonl") == 0 ? &sw_scan_jsonl_writer :
 							   &sw_scan_csv_writer,

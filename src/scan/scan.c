@@ -1,7 +1,9 @@
 #include "scan/scan.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,6 +95,13 @@ static int open_raw(struct engine *en, int fam, const struct sw_endpoint *a,
 		return SW_E_IO;
 	if (sw_route_get(b, &rb, err, errlen) != 0)
 		return SW_E_IO;
+	if (en->cfg->interface && strcmp(ra.ifname, en->cfg->interface) != 0) {
+		char where[SW_ADDR_STRLEN];
+		sw_addr_format(a, where, sizeof(where));
+		snprintf(err, errlen, "the route to %s leaves through %s, not --interface %s",
+			 where, ra.ifname, en->cfg->interface);
+		return SW_E_INVAL;
+	}
 	if (ra.ifindex != rb.ifindex || !sw_addr_equal(&ra.nexthop, &rb.nexthop) ||
 	    (!ra.has_gateway && !sw_addr_equal(a, b))) {
 		snprintf(err, errlen,
@@ -142,6 +151,13 @@ static int open_sockets(struct engine *en, char *err, size_t errlen)
 		int rc = sw_udp_open(&bind_ep, &o, &en->fd[fam], err, errlen);
 		if (rc != 0)
 			return rc;
+		if (cfg->interface &&
+		    setsockopt(en->fd[fam], SOL_SOCKET, SO_BINDTODEVICE, cfg->interface,
+			       (socklen_t)strlen(cfg->interface)) != 0) {
+			snprintf(err, errlen, "--interface %s: %s", cfg->interface,
+				 errno == ENODEV ? "no such interface" : strerror(errno));
+			return SW_E_INVAL;
+		}
 		sw_udp_local(en->fd[fam], &en->src[fam]);
 		if (cfg->send_mode != SW_SEND_SOCKET) {
 			char why[256];

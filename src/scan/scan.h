@@ -54,6 +54,7 @@ struct sw_scan_config {
 	struct sw_endpoint source4, source6; /* bind address and port (family 0 = any) */
 	int include_nonsip;                  /* write rows for non-SIP responders too */
 	enum sw_send_mode send_mode;         /* auto: packet when it can be set up, else socket */
+	const char *interface; /* send and receive only through this interface, or NULL */
 	uint32_t max_responders;
 	FILE *out;
 	const struct sw_scan_writer *writer;
