@@ -210,10 +210,14 @@ static void write_row(void *ctx, const struct sw_responder *r)
 	if (!rec.is_sip)
 		return;
 	st->sip_responders++;
-	if (sip_parse(&en->msg, (const char *)r->first, r->first_len, SIP_MODE_DATAGRAM, NULL) ==
-		    0 &&
-	    !en->msg.is_request && en->msg.status < 700)
-		st->status_counts[en->msg.status]++;
+	/* The row's code: also for answers that are only a status line (a strict parse fails). */
+	struct sw_str code = row.col[SW_SCAN_COL_SIP_CODE];
+	if (code.len == 3) {
+		unsigned c = (unsigned)(code.p[0] - '0') * 100 + (unsigned)(code.p[1] - '0') * 10 +
+			     (unsigned)(code.p[2] - '0');
+		if (c >= 100 && c < 700)
+			st->status_counts[c]++;
+	}
 	if (psize) {
 		uint64_t amp = (r->bytes * 200 / psize + 1) / 2;
 		st->amp_sum_centi += amp;
