@@ -2,7 +2,8 @@
 # Install the Debian packages sipwarden needs, and only those still missing.
 #
 #   scripts/bootstrap.sh build        packages to build (deps/build.txt)
-#   scripts/bootstrap.sh test         build + everything the tests and benchmarks use (deps/test.txt)
+#   scripts/bootstrap.sh run          build + what the main job's test bed needs (deps/run.txt)
+#   scripts/bootstrap.sh test         build + run + everything the tests and benchmarks use
 #
 # Idempotent: a second run installs nothing and does not touch the network.
 set -euo pipefail
@@ -10,9 +11,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 lists=(build)
 case "${1:-build}" in
 build) ;;
-test) lists+=(test) ;;
+run) lists+=(run) ;;
+test) lists+=(run test) ;;
 *)
-	echo "bootstrap.sh: unknown package set '$1' (expected build or test)" >&2
+	echo "bootstrap.sh: unknown package set '$1' (expected build, run or test)" >&2
 	exit 2
 	;;
 esac
