@@ -1,6 +1,8 @@
 #include "core/err.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct err_entry {
 	int code;
@@ -32,4 +34,14 @@ const char *sw_errname(int code)
 {
 	const struct err_entry *e = lookup(code);
 	return e ? e->id : "unknown";
+}
+
+void sw_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

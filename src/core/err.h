@@ -12,6 +12,8 @@
 #ifndef SW_CORE_ERR_H
 #define SW_CORE_ERR_H
 
+#include <stddef.h>
+
 /* X(NAME, value, "stable short name for logs and JSON", "human message") */
 // clang-format off
 #define SW_ERRORS(X)                                                                                              \
@@ -94,5 +96,8 @@ const char *sw_strerror(int code);
 
 /* Stable short name of a code (SW_E_SIP_CSEQ_RANGE -> "sip_cseq_range"); never NULL. */
 const char *sw_errname(int code);
+
+/* printf into a caller's error buffer, which may be absent (NULL or of size 0). */
+void sw_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -44,21 +44,6 @@ struct sw_prefixset {
 
 static const struct sw_u128 u128_max = {UINT64_MAX, UINT64_MAX};
 
-/* snprintf into a caller's error buffer that may be absent. */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 void sw_list_quote(char *out, size_t size, const char *s, size_t len)
 {
 	size_t o = 0, n = len > QUOTE_CUT ? QUOTE_CUT : len;
@@ -224,11 +209,11 @@ static int parse_addr(int family, const char *s, size_t len, const char *part, s
 		return 0;
 	sw_list_quote(qp, sizeof(qp), part, plen);
 	if (plen == len) {
-		set_err(err, errlen, "%s is not an IPv%c address", qp,
+		sw_errf(err, errlen, "%s is not an IPv%c address", qp,
 			family == AF_INET ? '4' : '6');
 	} else {
 		sw_list_quote(qe, sizeof(qe), s, len);
-		set_err(err, errlen, "%s: %s is not an IPv%c address", qe, qp,
+		sw_errf(err, errlen, "%s: %s is not an IPv%c address", qe, qp,
 			family == AF_INET ? '4' : '6');
 	}
 	return SW_E_ADDR;
@@ -256,18 +241,18 @@ static int parse_prefix(const char *s, size_t len, const char *slash, struct sw_
 		return rc;
 	sw_list_quote(q, sizeof(q), s, len);
 	if (llen == 0 || llen > 3) {
-		set_err(err, errlen, "%s has a malformed prefix length", q);
+		sw_errf(err, errlen, "%s has a malformed prefix length", q);
 		return SW_E_ADDR;
 	}
 	for (size_t i = 0; i < llen; i++) {
 		if (l[i] < '0' || l[i] > '9') {
-			set_err(err, errlen, "%s has a malformed prefix length", q);
+			sw_errf(err, errlen, "%s has a malformed prefix length", q);
 			return SW_E_ADDR;
 		}
 		bits = bits * 10 + (unsigned)(l[i] - '0');
 	}
 	if (bits > max) {
-		set_err(err, errlen, "%s has a prefix length above %u", q, max);
+		sw_errf(err, errlen, "%s has a prefix length above %u", q, max);
 		return SW_E_ADDR;
 	}
 	if (r->family == AF_INET) {
@@ -294,7 +279,7 @@ static int parse_range(const char *s, size_t len, const char *dash, struct sw_ip
 
 	sw_list_quote(q, sizeof(q), s, len);
 	if (fa != fb) {
-		set_err(err, errlen, "%s mixes IPv4 and IPv6", q);
+		sw_errf(err, errlen, "%s mixes IPv4 and IPv6", q);
 		return SW_E_ADDR;
 	}
 	r->family = (uint8_t)fa;
@@ -308,7 +293,7 @@ static int parse_range(const char *s, size_t len, const char *dash, struct sw_ip
 	else
 		reversed = sw_u128_cmp(r->v6.hi, r->v6.lo) < 0;
 	if (reversed) {
-		set_err(err, errlen, "%s ends before it starts", q);
+		sw_errf(err, errlen, "%s ends before it starts", q);
 		return SW_E_ADDR;
 	}
 	return 0;
@@ -328,7 +313,7 @@ int sw_iprange_parse(const char *s, size_t len, struct sw_iprange *ret, char *er
 
 	memset(&r, 0, sizeof(r));
 	if (len == 0) {
-		set_err(err, errlen, "empty entry");
+		sw_errf(err, errlen, "empty entry");
 		return SW_E_ADDR;
 	}
 	if (!memchr(s, ':', len)) {
@@ -336,7 +321,7 @@ int sw_iprange_parse(const char *s, size_t len, struct sw_iprange *ret, char *er
 			char c = s[i];
 			if ((c < '0' || c > '9') && c != '.' && c != '/' && c != '-') {
 				sw_list_quote(q, sizeof(q), s, len);
-				set_err(err, errlen,
+				sw_errf(err, errlen,
 					"%s is not an IPv4 or IPv6 address, prefix or range", q);
 				return SW_E_ADDR;
 			}
@@ -634,10 +619,10 @@ int sw_prefixset_add(struct sw_prefixset *s, const char *text, size_t len, char 
 		return rc;
 	rc = sw_prefixset_insert(s, &r);
 	if (rc == SW_E_LIMIT)
-		set_err(err, errlen, "too many entries: the list is capped at %zu disjoint ranges",
+		sw_errf(err, errlen, "too many entries: the list is capped at %zu disjoint ranges",
 			s->max);
 	else if (rc < 0)
-		set_err(err, errlen, "%s", sw_strerror(rc));
+		sw_errf(err, errlen, "%s", sw_strerror(rc));
 	return rc;
 }
 
@@ -879,7 +864,7 @@ static int list_line(const char *name, unsigned long lineno, const char *line, s
 	msg[0] = '\0';
 	rc = fn(ctx, line, len, msg, sizeof(msg));
 	if (rc < 0)
-		set_err(err, errlen, "%s:%lu: %s", name, lineno, msg[0] ? msg : sw_strerror(rc));
+		sw_errf(err, errlen, "%s:%lu: %s", name, lineno, msg[0] ? msg : sw_strerror(rc));
 	return rc;
 }
 
@@ -891,7 +876,7 @@ int sw_list_read_file(const char *path, sw_list_entry_fn fn, void *ctx, char *er
 	int rc = 0;
 
 	if (!f) {
-		set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		sw_errf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
 		return SW_E_IO;
 	}
 	for (;;) {
@@ -909,7 +894,7 @@ int sw_list_read_file(const char *path, sw_list_entry_fn fn, void *ctx, char *er
 				long_line = true;
 		}
 		if (ferror(f)) {
-			set_err(err, errlen, "%s:%lu: read error: %s", path, lineno,
+			sw_errf(err, errlen, "%s:%lu: read error: %s", path, lineno,
 				strerror(errno));
 			rc = SW_E_IO;
 			break;
@@ -917,13 +902,13 @@ int sw_list_read_file(const char *path, sw_list_entry_fn fn, void *ctx, char *er
 		if (c == EOF && n == 0)
 			break;
 		if (long_line) {
-			set_err(err, errlen, "%s:%lu: line longer than %d bytes", path, lineno,
+			sw_errf(err, errlen, "%s:%lu: line longer than %d bytes", path, lineno,
 				SW_LIST_LINE_MAX);
 			rc = SW_E_LIMIT;
 			break;
 		}
 		if (nul) {
-			set_err(err, errlen, "%s:%lu: NUL byte in line", path, lineno);
+			sw_errf(err, errlen, "%s:%lu: NUL byte in line", path, lineno);
 			rc = SW_E_SYNTAX;
 			break;
 		}
@@ -949,12 +934,12 @@ int sw_list_read_buf(const char *name, const char *buf, size_t len, sw_list_entr
 		lineno++;
 		off += n + (nl ? 1 : 0);
 		if (n > SW_LIST_LINE_MAX) {
-			set_err(err, errlen, "%s:%lu: line longer than %d bytes", name, lineno,
+			sw_errf(err, errlen, "%s:%lu: line longer than %d bytes", name, lineno,
 				SW_LIST_LINE_MAX);
 			return SW_E_LIMIT;
 		}
 		if (memchr(p, '\0', n)) {
-			set_err(err, errlen, "%s:%lu: NUL byte in line", name, lineno);
+			sw_errf(err, errlen, "%s:%lu: NUL byte in line", name, lineno);
 			return SW_E_SYNTAX;
 		}
 		rc = list_line(name, lineno, p, n, fn, ctx, err, errlen);

@@ -48,21 +48,6 @@ struct sw_ports {
 #define QUOTE_MAX 96
 #define HOSTNAME_MAX 253
 
-/* snprintf into a caller's error buffer that may be absent. */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * getaddrinfo with no family preference, so a name with both A and AAAA records yields both;
  * SOCK_DGRAM keeps it to one result per address instead of one per socket type. No
@@ -82,7 +67,7 @@ static int resolve_system(void *ctx, const char *name, struct sw_endpoint *ret, 
 	hints.ai_socktype = SOCK_DGRAM;
 	rc = getaddrinfo(name, NULL, &hints, &res);
 	if (rc != 0) {
-		set_err(err, errlen, "%s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		sw_errf(err, errlen, "%s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return SW_E_RESOLVE;
 	}
 	for (struct addrinfo *ai = res; ai && n < max; ai = ai->ai_next) {
@@ -101,7 +86,7 @@ static int resolve_system(void *ctx, const char *name, struct sw_endpoint *ret, 
 	}
 	freeaddrinfo(res);
 	if (n == 0) {
-		set_err(err, errlen, "no IPv4 or IPv6 address");
+		sw_errf(err, errlen, "no IPv4 or IPv6 address");
 		return SW_E_RESOLVE;
 	}
 	*ret_n = n;
@@ -190,10 +175,10 @@ static bool is_hostname(const char *s, size_t len)
 static int set_full(int rc, char *err, size_t errlen)
 {
 	if (rc == SW_E_LIMIT)
-		set_err(err, errlen, "too many targets: the list is capped at %zu disjoint ranges",
+		sw_errf(err, errlen, "too many targets: the list is capped at %zu disjoint ranges",
 			(size_t)SW_PREFIXSET_MAX_DEFAULT);
 	else
-		set_err(err, errlen, "%s", sw_strerror(rc));
+		sw_errf(err, errlen, "%s", sw_strerror(rc));
 	return rc;
 }
 
@@ -206,7 +191,7 @@ static int add_name(struct sw_targets *t, const char *s, size_t len, char *err, 
 
 	sw_list_quote(q, sizeof(q), s, len);
 	if (!is_hostname(s, len)) {
-		set_err(err, errlen, "%s is not an address, prefix, range or host name", q);
+		sw_errf(err, errlen, "%s is not an address, prefix, range or host name", q);
 		return SW_E_ADDR;
 	}
 	memcpy(name, s, len);
@@ -215,7 +200,7 @@ static int add_name(struct sw_targets *t, const char *s, size_t len, char *err, 
 	rc = t->resolve(t->resolve_ctx, name, addrs, SW_TARGETS_MAX_NAME_ADDRS, &n, why,
 			sizeof(why));
 	if (rc < 0 || n == 0) {
-		set_err(err, errlen, "%s does not resolve: %s", q, why[0] ? why : "no address");
+		sw_errf(err, errlen, "%s does not resolve: %s", q, why[0] ? why : "no address");
 		return rc < 0 ? rc : SW_E_RESOLVE;
 	}
 	for (size_t i = 0; i < n && i < SW_TARGETS_MAX_NAME_ADDRS; i++) {
@@ -247,11 +232,11 @@ int sw_targets_add(struct sw_targets *t, const char *arg, size_t len, char *err,
 	int rc;
 
 	if (t->finished) {
-		set_err(err, errlen, "target list already closed");
+		sw_errf(err, errlen, "target list already closed");
 		return SW_E_INVAL;
 	}
 	if (len == 0) {
-		set_err(err, errlen, "empty target");
+		sw_errf(err, errlen, "empty target");
 		return SW_E_ADDR;
 	}
 	if (!memchr(arg, ':', len))
@@ -266,7 +251,7 @@ int sw_targets_add(struct sw_targets *t, const char *arg, size_t len, char *err,
 		char q[QUOTE_MAX];
 
 		sw_list_quote(q, sizeof(q), arg, len);
-		set_err(err, errlen,
+		sw_errf(err, errlen,
 			"%s holds more than %llu addresses (the IPv6 cap is /%u): the IPv6 space "
 			"cannot be swept, so list addresses or prefixes of /%u or longer",
 			q, 1ULL << (128 - t->v6_cap), t->v6_cap, t->v6_cap);
@@ -334,27 +319,27 @@ int sw_targets_finish(struct sw_targets *t, struct sw_prefixset *exclude, char *
 	int rc;
 
 	if (t->finished) {
-		set_err(err, errlen, "target list already closed");
+		sw_errf(err, errlen, "target list already closed");
 		return SW_E_INVAL;
 	}
 	before = sw_prefixset_count4(t->set) + count6(t->set);
 	if (exclude) {
 		rc = sw_prefixset_subtract(t->set, exclude);
 		if (rc == SW_E_LIMIT) {
-			set_err(err, errlen,
+			sw_errf(err, errlen,
 				"the exclusions split the targets into more than %zu ranges",
 				(size_t)SW_PREFIXSET_MAX_DEFAULT);
 			return rc;
 		}
 		if (rc < 0) {
-			set_err(err, errlen, "%s", sw_strerror(rc));
+			sw_errf(err, errlen, "%s", sw_strerror(rc));
 			return rc;
 		}
 	}
 	t->n4 = sw_prefixset_count4(t->set);
 	t->n6 = count6(t->set);
 	if (t->n6 > SW_TARGETS_MAX_ADDRS - t->n4) {
-		set_err(err, errlen, "the targets hold more than 2^48 addresses");
+		sw_errf(err, errlen, "the targets hold more than 2^48 addresses");
 		return SW_E_LIMIT;
 	}
 	t->k4 = sw_prefixset_ranges4(t->set, &t->r4);
@@ -364,7 +349,7 @@ int sw_targets_finish(struct sw_targets *t, struct sw_prefixset *exclude, char *
 		rc = sums6(t->r6, t->k6, &s6);
 	if (rc < 0) {
 		free(s4);
-		set_err(err, errlen, "%s", sw_strerror(rc));
+		sw_errf(err, errlen, "%s", sw_strerror(rc));
 		return rc;
 	}
 	t->start4 = s4;
@@ -471,7 +456,7 @@ int sw_ports_parse(const char *spec, size_t len, struct sw_ports **ret, char *er
 	uint32_t n = 0;
 
 	if (len == 0) {
-		set_err(err, errlen, "empty port list");
+		sw_errf(err, errlen, "empty port list");
 		return SW_E_SYNTAX;
 	}
 	memset(map, 0, sizeof(map));
@@ -484,7 +469,7 @@ int sw_ports_parse(const char *spec, size_t len, struct sw_ports **ret, char *er
 
 		off += elen + 1;
 		if (elen == 0) {
-			set_err(err, errlen, "port list %s has an empty element", qs);
+			sw_errf(err, errlen, "port list %s has an empty element", qs);
 			return SW_E_SYNTAX;
 		}
 		sw_list_quote(qe, sizeof(qe), e, elen);
@@ -492,19 +477,19 @@ int sw_ports_parse(const char *spec, size_t len, struct sw_ports **ret, char *er
 			size_t alen = (size_t)(dash - e);
 			if (parse_port(e, alen, &lo) < 0 ||
 			    parse_port(dash + 1, elen - alen - 1, &hi) < 0) {
-				set_err(err, errlen,
+				sw_errf(err, errlen,
 					"port list %s: %s is not a port range from 1 to 65535", qs,
 					qe);
 				return SW_E_RANGE;
 			}
 			if (hi < lo) {
-				set_err(err, errlen, "port list %s: %s ends before it starts", qs,
+				sw_errf(err, errlen, "port list %s: %s ends before it starts", qs,
 					qe);
 				return SW_E_RANGE;
 			}
 		} else {
 			if (parse_port(e, elen, &lo) < 0) {
-				set_err(err, errlen,
+				sw_errf(err, errlen,
 					"port list %s: %s is not a port number from 1 to 65535", qs,
 					qe);
 				return SW_E_RANGE;
@@ -520,7 +505,7 @@ int sw_ports_parse(const char *spec, size_t len, struct sw_ports **ret, char *er
 		n += (uint32_t)__builtin_popcountll(map[i]);
 	p = malloc(sizeof(*p) + n * sizeof(p->port[0]));
 	if (!p) {
-		set_err(err, errlen, "%s", sw_strerror(SW_E_NOMEM));
+		sw_errf(err, errlen, "%s", sw_strerror(SW_E_NOMEM));
 		return SW_E_NOMEM;
 	}
 	p->n = 0;
