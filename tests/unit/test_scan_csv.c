@@ -22,6 +22,7 @@
 #include "out/csv.h"
 #include "out/scan_csv.h"
 #include "scan/record.h"
+#include "scanutil.h"
 #include "testutil.h"
 
 /* The seed sits next to ../shared/testdata: from tests/data, up to the clone's parent. */
@@ -31,82 +32,13 @@
 /* 2010-02-10 00:00:00 UTC, the sample's first timestamp. */
 #define SAMPLE_TIME INT64_C(1265760000)
 
-/* Guard-page copies of the replies of the current test, freed at its end. */
-static struct {
-	char *p;
-	size_t len;
-} guards[8];
-static unsigned nguards;
-
-static const char *guarded(const char *p, size_t len)
-{
-	assert_true(nguards < sizeof(guards) / sizeof(guards[0]));
-	guards[nguards].p = tu_guard_copy(p, len);
-	guards[nguards].len = len;
-	return guards[nguards++].p;
-}
-
-static int free_guards(void **state)
-{
-	(void)state;
-	for (unsigned i = 0; i < nguards; i++)
-		tu_guard_free(guards[i].p, guards[i].len);
-	nguards = 0;
-	return 0;
-}
-
-/* A record for a probe of a.b.c.d:port at sec with the 7-byte bare probe. */
-static void rec_v4(struct sw_scan_record *rec, const char *addr, uint16_t port, int64_t sec)
-{
-	uint8_t a[4];
-	struct sw_endpoint ep;
-	assert_int_equal(inet_pton(AF_INET, addr, a), 1);
-	sw_endpoint_set_v4(&ep, a, port);
-	sw_scan_record_init(rec, &ep, sec, 250000, SW_STR_LIT("bare"), 7);
-}
-
-/* The first reply packet, from src_port (a guarded copy of len bytes of p). */
-static void rec_reply(struct sw_scan_record *rec, const char *p, size_t len, uint16_t src_port)
-{
-	sw_scan_record_add_packet(rec, (uint32_t)len);
-	sw_scan_record_set_first(rec, guarded(p, len), (uint32_t)len, src_port);
-}
-
-#define REPLY(rec, lit, port) rec_reply((rec), (lit), sizeof(lit) - 1, (port))
-
-/* The enrichment of the seed's sample rows. */
-static void sample_enrich(struct sw_scan_record *rec, const char *hostname)
-{
-	rec->hostname = sw_str_make(hostname, strlen(hostname));
-	rec->asn = SW_STR_LIT("64512");
-	rec->geo = SW_STR_LIT("ZZ");
-	rec->region = SW_STR_LIT("Region");
-	rec->city = SW_STR_LIT("City");
-}
-
-/* Run a writer into a string (free it). */
-static char *capture_output(int (*fn)(FILE *, const struct sw_scan_row *),
-			    const struct sw_scan_row *row)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	if (fn)
-		assert_int_equal(fn(f, row), 0);
-	else
-		assert_int_equal(sw_scan_csv_header(f), 0);
-	assert_int_equal(fclose(f), 0);
-	return buf;
-}
-
 /* The CSV line of a record (free it). */
 static char *csv_line(const struct sw_scan_record *rec)
 {
 	struct sw_scan_row *row = malloc(sizeof(*row));
 	assert_non_null(row);
 	assert_int_equal(sw_scan_record_fields(rec, row), 0);
-	char *s = capture_output(sw_scan_csv_row, row);
+	char *s = tu_capture_output(sw_scan_csv_row, row);
 	free(row);
 	return s;
 }
@@ -241,7 +173,7 @@ static void test_header(void **state)
 	char *buf, *lines[1];
 	(void)state;
 	seed_lines(&buf, lines, 1);
-	char *got = capture_output(NULL, NULL);
+	char *got = tu_capture_output(NULL, NULL);
 	assert_string_equal(got, lines[0]);
 	assert_string_equal(got,
 			    "\"timestamp\",\"severity\",\"ip\",\"protocol\",\"port\",\"hostname\","
@@ -278,25 +210,25 @@ static void test_seed_sample(void **state)
 	(void)state;
 	seed_lines(&buf, lines, 4);
 
-	rec_v4(&rec, "192.168.0.1", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.168.0.1", 5060, SAMPLE_TIME);
 	REPLY(&rec, "SIP/2.0 400 Bad Request\r\n", 5060);
-	sample_enrich(&rec, "node01.example.com");
+	tu_sample_enrich(&rec, "node01.example.com");
 	assert_int_equal(rec.response_size, 25);
 	assert_true(rec.is_sip);
 	assert_csv(&rec, lines[1]);
 
-	rec_v4(&rec, "192.168.0.2", 5060, SAMPLE_TIME + 1);
+	tu_rec_v4(&rec, "192.168.0.2", 5060, SAMPLE_TIME + 1);
 	REPLY(&rec, "SIP/2.0 400 BadRequest\r\nContent-Length: 0\r\n\r\n", 5060);
 	sw_scan_record_add_packet(&rec, 40);
-	sample_enrich(&rec, "node02.example.com");
+	tu_sample_enrich(&rec, "node02.example.com");
 	rec.hostname_source = SW_STR_LIT("ptr");
 	rec.sector = SW_STR_LIT("Communications, Service Provider, and Hosting Service");
 	assert_int_equal(rec.response_size, 85);
 	assert_csv(&rec, lines[2]);
 
-	rec_v4(&rec, "192.168.0.3", 5060, SAMPLE_TIME + 2);
+	tu_rec_v4(&rec, "192.168.0.3", 5060, SAMPLE_TIME + 2);
 	REPLY(&rec, "SIP/2.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n", 5060);
-	sample_enrich(&rec, "node03.example.com");
+	tu_sample_enrich(&rec, "node03.example.com");
 	assert_int_equal(rec.response_size, 46);
 	assert_csv(&rec, lines[3]);
 
@@ -338,7 +270,7 @@ static void test_kamailio_options(void **state)
 		} else if (dg.src.port == 25060 && probe_len) {
 			sw_scan_record_init(&rec, &target, probe_sec, 0, SW_STR_LIT("options"),
 					    probe_len);
-			rec_reply(&rec, (const char *)dg.payload, dg.len, dg.src.port);
+			tu_rec_reply(&rec, (const char *)dg.payload, dg.len, dg.src.port);
 			found = 1;
 		}
 	}
@@ -365,7 +297,7 @@ static void test_compact_headers(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.20", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.20", 5060, SAMPLE_TIME);
 	REPLY(&rec,
 	      "SIP/2.0 200 OK\r\n"
 	      "v: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-77;rport=5060\r\n"
@@ -393,7 +325,7 @@ static void test_repeated_and_folded(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.21", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.21", 5060, SAMPLE_TIME);
 	REPLY(&rec,
 	      "SIP/2.0 404 Not Found\r\n"
 	      "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-1\r\n"
@@ -423,7 +355,7 @@ static void test_server_quotes(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.22", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.22", 5060, SAMPLE_TIME);
 	REPLY(&rec,
 	      "SIP/2.0 200 OK\r\n"
 	      "Server: Acme \"Edge\", v2\r\n"
@@ -441,14 +373,14 @@ static void test_not_sip(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.23", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.23", 5060, SAMPLE_TIME);
 	REPLY(&rec, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", 5060);
 	assert_false(rec.is_sip);
 	assert_csv(&rec, "\"2010-02-10 00:00:00\",high,192.0.2.23,udp,5060,,sip,,,,,,,,,,,,,,,,,,,"
 			 "6.71,47,,0,\n");
 
 	/* Binary junk, NUL bytes included. */
-	rec_v4(&rec, "192.0.2.23", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.23", 5060, SAMPLE_TIME);
 	REPLY(&rec, "\x00\x01\x02OPTIONS", 5060);
 	assert_false(rec.is_sip);
 	assert_csv(&rec, "\"2010-02-10 00:00:00\",high,192.0.2.23,udp,5060,,sip,,,,,,,,,,,,,,,,,,,"
@@ -468,10 +400,10 @@ static void test_not_sip(void **state)
 		"SIP/2.0\r\n400 Bad",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		rec_v4(&rec, "192.0.2.23", 5060, SAMPLE_TIME);
-		rec_reply(&rec, bad[i], strlen(bad[i]), 5060);
+		tu_rec_v4(&rec, "192.0.2.23", 5060, SAMPLE_TIME);
+		tu_rec_reply(&rec, bad[i], strlen(bad[i]), 5060);
 		assert_false(rec.is_sip);
-		free_guards(NULL);
+		tu_free_guards(NULL);
 	}
 }
 
@@ -480,20 +412,20 @@ static void test_status_line_only(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.24", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.24", 5060, SAMPLE_TIME);
 	REPLY(&rec, "SIP/2.0 400 Bad Request", 5060);
 	assert_true(rec.is_sip);
 	assert_csv(&rec, "\"2010-02-10 00:00:00\",high,192.0.2.24,udp,5060,,sip,,,,,SIP/2.0,400,"
 			 "\"Bad Request\",,,,,,,,,,,,3.29,23,,0,\n");
 
-	rec_v4(&rec, "192.0.2.24", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.24", 5060, SAMPLE_TIME);
 	REPLY(&rec, "\r\nsip/2.0  503\r\nVia: broken", 5060);
 	assert_true(rec.is_sip);
 	assert_csv(&rec, "\"2010-02-10 00:00:00\",high,192.0.2.24,udp,5060,,sip,,,,,sip/2.0,503,"
 			 ",,,,,,,,,,,,3.86,27,,0,\n");
 
 	/* A header section cut off: the status line still counts, the headers do not. */
-	rec_v4(&rec, "192.0.2.24", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.24", 5060, SAMPLE_TIME);
 	REPLY(&rec, "SIP/2.0 200 OK\r\nServer: x\r\nContent-Length: 9\r\n\r\nshort", 5060);
 	assert_true(rec.is_sip);
 	assert_csv(&rec, "\"2010-02-10 00:00:00\",high,192.0.2.24,udp,5060,,sip,,,,,SIP/2.0,200,OK,"
@@ -505,7 +437,7 @@ static void test_request_reply(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.25", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.25", 5060, SAMPLE_TIME);
 	REPLY(&rec,
 	      "OPTIONS sip:100@192.0.2.25 SIP/2.0\r\n"
 	      "CSeq: 7 OPTIONS\r\n"
@@ -523,7 +455,7 @@ static void test_multi_packet(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.26", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.26", 5060, SAMPLE_TIME);
 	REPLY(&rec, "SIP/2.0 200 OK\r\nServer: one\r\nContent-Length: 0\r\n\r\n", 5060);
 	for (int i = 0; i < 20; i++)
 		sw_scan_record_add_packet(&rec, 1000);
@@ -540,7 +472,7 @@ static void test_unsafe_bytes(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.27", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.27", 5060, SAMPLE_TIME);
 	REPLY(&rec,
 	      "SIP/2.0 200 \x1b[2JOK\r\n"
 	      "Server: caf\xe9 \xc3\xbc\x01\r\n"
@@ -572,7 +504,7 @@ static void test_ipv6_and_amplification(void **state)
 	assert_csv(&rec, "\"2010-02-10 23:59:59\",high,2001:db8::5,udp,5061,,sip,,,,,,,,,,,,,,,,,,,"
 			 "0.13,1,,517311,Telecommunications\n");
 
-	rec_v4(&rec, "192.0.2.28", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.28", 5060, SAMPLE_TIME);
 	rec.probe_size = 200;
 	REPLY(&rec, "x", 5060);
 	for (int i = 0; i < 198; i++)
@@ -582,14 +514,14 @@ static void test_ipv6_and_amplification(void **state)
 			 "1.00,199,,0,\n");
 
 	/* No probe size known: no amplification; no reply port: no port. */
-	rec_v4(&rec, "192.0.2.28", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.28", 5060, SAMPLE_TIME);
 	rec.probe_size = 0;
 	sw_scan_record_add_packet(&rec, 1400);
 	assert_csv(&rec, "\"2010-02-10 00:00:00\",high,192.0.2.28,udp,,,sip,,,,,,,,,,,,,,,,,,,"
 			 ",1400,,0,\n");
 
 	/* A probe of one byte and a reply of 65535: large factors print in full. */
-	rec_v4(&rec, "192.0.2.28", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.28", 5060, SAMPLE_TIME);
 	rec.probe_size = 3;
 	sw_scan_record_add_packet(&rec, 65535);
 	sw_scan_record_add_packet(&rec, 65535);
@@ -617,8 +549,8 @@ static void test_join_limit(void **state)
 	len += (size_t)snprintf(msg + len, cap - len, "\r\n");
 	assert_true(len < cap);
 
-	rec_v4(&rec, "192.0.2.29", 5060, SAMPLE_TIME);
-	rec_reply(&rec, msg, len, 5060);
+	tu_rec_v4(&rec, "192.0.2.29", 5060, SAMPLE_TIME);
+	tu_rec_reply(&rec, msg, len, 5060);
 	struct sw_scan_row *row = malloc(sizeof(*row));
 	assert_non_null(row);
 	assert_int_equal(sw_scan_record_fields(&rec, row), 0);
@@ -642,19 +574,19 @@ static void test_errors(void **state)
 	assert_non_null(row);
 	sw_scan_record_init(&rec, &none, SAMPLE_TIME, 0, SW_STR_LIT("bare"), 7);
 	assert_int_equal(sw_scan_record_fields(&rec, row), SW_E_INVAL);
-	rec_v4(&rec, "192.0.2.30", 5060, -1);
+	tu_rec_v4(&rec, "192.0.2.30", 5060, -1);
 	assert_int_equal(sw_scan_record_fields(&rec, row), SW_E_RANGE);
-	rec_v4(&rec, "192.0.2.30", 5060, INT64_C(253402300800));
+	tu_rec_v4(&rec, "192.0.2.30", 5060, INT64_C(253402300800));
 	assert_int_equal(sw_scan_record_fields(&rec, row), SW_E_RANGE);
-	rec_v4(&rec, "192.0.2.30", 5060, INT64_C(253402300799));
+	tu_rec_v4(&rec, "192.0.2.30", 5060, INT64_C(253402300799));
 	assert_int_equal(sw_scan_record_fields(&rec, row), 0);
 	assert_view(row->col[SW_SCAN_COL_TIMESTAMP], "9999-12-31 23:59:59");
-	rec_v4(&rec, "192.0.2.30", 5060, 0);
+	tu_rec_v4(&rec, "192.0.2.30", 5060, 0);
 	assert_int_equal(sw_scan_record_fields(&rec, row), 0);
 	assert_view(row->col[SW_SCAN_COL_TIMESTAMP], "1970-01-01 00:00:00");
 
 	/* A record without a first packet, and a NULL one. */
-	rec_v4(&rec, "192.0.2.30", 5060, 0);
+	tu_rec_v4(&rec, "192.0.2.30", 5060, 0);
 	sw_scan_record_set_first(&rec, NULL, 10, 5060);
 	assert_false(rec.is_sip);
 	assert_int_equal(sw_scan_record_fields(&rec, row), 0);
@@ -668,22 +600,22 @@ int main(void)
 {
 	// clang-format off
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_csv_writer_quoting, free_guards),
-		cmocka_unit_test_teardown(test_csv_writer_safe, free_guards),
-		cmocka_unit_test_teardown(test_header, free_guards),
-		cmocka_unit_test_teardown(test_seed_sample, free_guards),
-		cmocka_unit_test_teardown(test_kamailio_options, free_guards),
-		cmocka_unit_test_teardown(test_compact_headers, free_guards),
-		cmocka_unit_test_teardown(test_repeated_and_folded, free_guards),
-		cmocka_unit_test_teardown(test_server_quotes, free_guards),
-		cmocka_unit_test_teardown(test_not_sip, free_guards),
-		cmocka_unit_test_teardown(test_status_line_only, free_guards),
-		cmocka_unit_test_teardown(test_request_reply, free_guards),
-		cmocka_unit_test_teardown(test_multi_packet, free_guards),
-		cmocka_unit_test_teardown(test_unsafe_bytes, free_guards),
-		cmocka_unit_test_teardown(test_ipv6_and_amplification, free_guards),
-		cmocka_unit_test_teardown(test_join_limit, free_guards),
-		cmocka_unit_test_teardown(test_errors, free_guards),
+		cmocka_unit_test_teardown(test_csv_writer_quoting, tu_free_guards),
+		cmocka_unit_test_teardown(test_csv_writer_safe, tu_free_guards),
+		cmocka_unit_test_teardown(test_header, tu_free_guards),
+		cmocka_unit_test_teardown(test_seed_sample, tu_free_guards),
+		cmocka_unit_test_teardown(test_kamailio_options, tu_free_guards),
+		cmocka_unit_test_teardown(test_compact_headers, tu_free_guards),
+		cmocka_unit_test_teardown(test_repeated_and_folded, tu_free_guards),
+		cmocka_unit_test_teardown(test_server_quotes, tu_free_guards),
+		cmocka_unit_test_teardown(test_not_sip, tu_free_guards),
+		cmocka_unit_test_teardown(test_status_line_only, tu_free_guards),
+		cmocka_unit_test_teardown(test_request_reply, tu_free_guards),
+		cmocka_unit_test_teardown(test_multi_packet, tu_free_guards),
+		cmocka_unit_test_teardown(test_unsafe_bytes, tu_free_guards),
+		cmocka_unit_test_teardown(test_ipv6_and_amplification, tu_free_guards),
+		cmocka_unit_test_teardown(test_join_limit, tu_free_guards),
+		cmocka_unit_test_teardown(test_errors, tu_free_guards),
 	};
 	// clang-format on
 	return cmocka_run_group_tests(tests, NULL, NULL);

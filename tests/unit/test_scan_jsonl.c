@@ -19,6 +19,7 @@
 #include "net/capture.h"
 #include "out/scan_jsonl.h"
 #include "scan/record.h"
+#include "scanutil.h"
 #include "testutil.h"
 
 #define CAPTURE(name) SW_TESTDATA "/captures/" name
@@ -31,59 +32,6 @@
 	"\"user_agent\":null,\"sip_via\":null,\"sip_to\":null,\"sip_from\":null,"                  \
 	"\"content_length\":null,\"content_type\":null,\"server\":null,\"contact\":null,"          \
 	"\"cseq\":null,\"call_id\":null,\"allow\":null,"
-
-/* Guard-page copies of the replies of the current test, freed at its end. */
-static struct {
-	char *p;
-	size_t len;
-} guards[4];
-static unsigned nguards;
-
-static const char *guarded(const char *p, size_t len)
-{
-	assert_true(nguards < sizeof(guards) / sizeof(guards[0]));
-	guards[nguards].p = tu_guard_copy(p, len);
-	guards[nguards].len = len;
-	return guards[nguards++].p;
-}
-
-static int free_guards(void **state)
-{
-	(void)state;
-	for (unsigned i = 0; i < nguards; i++)
-		tu_guard_free(guards[i].p, guards[i].len);
-	nguards = 0;
-	return 0;
-}
-
-/* A record for a probe of a.b.c.d:port at sec with the 7-byte bare probe. */
-static void rec_v4(struct sw_scan_record *rec, const char *addr, uint16_t port, int64_t sec)
-{
-	uint8_t a[4];
-	struct sw_endpoint ep;
-	assert_int_equal(inet_pton(AF_INET, addr, a), 1);
-	sw_endpoint_set_v4(&ep, a, port);
-	sw_scan_record_init(rec, &ep, sec, 0, SW_STR_LIT("bare"), 7);
-}
-
-/* The first reply packet, from src_port (a guarded copy of len bytes of p). */
-static void rec_reply(struct sw_scan_record *rec, const char *p, size_t len, uint16_t src_port)
-{
-	sw_scan_record_add_packet(rec, (uint32_t)len);
-	sw_scan_record_set_first(rec, guarded(p, len), (uint32_t)len, src_port);
-}
-
-#define REPLY(rec, lit, port) rec_reply((rec), (lit), sizeof(lit) - 1, (port))
-
-/* The enrichment of the seed's sample rows. */
-static void sample_enrich(struct sw_scan_record *rec, const char *hostname)
-{
-	rec->hostname = sw_str_make(hostname, strlen(hostname));
-	rec->asn = SW_STR_LIT("64512");
-	rec->geo = SW_STR_LIT("ZZ");
-	rec->region = SW_STR_LIT("Region");
-	rec->city = SW_STR_LIT("City");
-}
 
 /* The JSON line of a record (free it). */
 static char *json_line(const struct sw_scan_record *rec)
@@ -113,9 +61,9 @@ static void test_seed_sample(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.168.0.1", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.168.0.1", 5060, SAMPLE_TIME);
 	REPLY(&rec, "SIP/2.0 400 Bad Request\r\n", 5060);
-	sample_enrich(&rec, "node01.example.com");
+	tu_sample_enrich(&rec, "node01.example.com");
 	assert_json(&rec,
 		    "{\"timestamp\":\"2010-02-10 00:00:00\",\"severity\":\"high\","
 		    "\"ip\":\"192.168.0.1\",\"protocol\":\"udp\",\"port\":5060,"
@@ -126,10 +74,10 @@ static void test_seed_sample(void **state)
 		    "\"naics\":0,\"sector\":null,\"probe\":\"bare\",\"probe_size\":7,"
 		    "\"packets\":1,\"packet_sizes\":[25]}\n");
 
-	rec_v4(&rec, "192.168.0.2", 5060, SAMPLE_TIME + 1);
+	tu_rec_v4(&rec, "192.168.0.2", 5060, SAMPLE_TIME + 1);
 	REPLY(&rec, "SIP/2.0 400 BadRequest\r\nContent-Length: 0\r\n\r\n", 5060);
 	sw_scan_record_add_packet(&rec, 40);
-	sample_enrich(&rec, "node02.example.com");
+	tu_sample_enrich(&rec, "node02.example.com");
 	rec.hostname_source = SW_STR_LIT("ptr");
 	rec.sector = SW_STR_LIT("Communications, Service Provider, and Hosting Service");
 	assert_json(&rec,
@@ -146,9 +94,9 @@ static void test_seed_sample(void **state)
 		    "\"probe\":\"bare\",\"probe_size\":7,\"packets\":2,"
 		    "\"packet_sizes\":[45,40]}\n");
 
-	rec_v4(&rec, "192.168.0.3", 5060, SAMPLE_TIME + 2);
+	tu_rec_v4(&rec, "192.168.0.3", 5060, SAMPLE_TIME + 2);
 	REPLY(&rec, "SIP/2.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n", 5060);
-	sample_enrich(&rec, "node03.example.com");
+	tu_sample_enrich(&rec, "node03.example.com");
 	assert_json(&rec,
 		    "{\"timestamp\":\"2010-02-10 00:00:02\",\"severity\":\"high\","
 		    "\"ip\":\"192.168.0.3\",\"protocol\":\"udp\",\"port\":5060,"
@@ -185,7 +133,7 @@ static void test_kamailio_options(void **state)
 		} else if (dg.src.port == 25060 && probe_len) {
 			sw_scan_record_init(&rec, &target, probe_sec, 0, SW_STR_LIT("options"),
 					    probe_len);
-			rec_reply(&rec, (const char *)dg.payload, dg.len, dg.src.port);
+			tu_rec_reply(&rec, (const char *)dg.payload, dg.len, dg.src.port);
 			found = 1;
 		}
 	}
@@ -259,7 +207,7 @@ static void test_not_sip_multi_packet(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.40", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.40", 5060, SAMPLE_TIME);
 	REPLY(&rec, "\x00\x01junk", 5070);
 	for (uint32_t i = 1; i < 18; i++)
 		sw_scan_record_add_packet(&rec, 100 + i);
@@ -280,7 +228,7 @@ static void test_escaping_and_odd_numbers(void **state)
 {
 	struct sw_scan_record rec;
 	(void)state;
-	rec_v4(&rec, "192.0.2.41", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.41", 5060, SAMPLE_TIME);
 	rec.probe_size = 10;
 	REPLY(&rec,
 	      "SIP/2.0 200 OK\r\n"
@@ -306,7 +254,7 @@ static void test_escaping_and_odd_numbers(void **state)
 			  "\"packets\":2,\"packet_sizes\":[60,6]}\n");
 
 	/* Amplification with a trailing zero keeps both decimals; no probe size gives null. */
-	rec_v4(&rec, "192.0.2.41", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.41", 5060, SAMPLE_TIME);
 	rec.probe_size = 10;
 	sw_scan_record_add_packet(&rec, 121);
 	rec.naics = SW_STR_LIT("517311");
@@ -319,7 +267,7 @@ static void test_escaping_and_odd_numbers(void **state)
 			  "\"naics\":517311,\"sector\":null,\"probe\":\"bare\",\"probe_size\":10,"
 			  "\"packets\":1,\"packet_sizes\":[121]}\n");
 
-	rec_v4(&rec, "192.0.2.41", 5060, SAMPLE_TIME);
+	tu_rec_v4(&rec, "192.0.2.41", 5060, SAMPLE_TIME);
 	rec.probe_size = 0;
 	rec.probe = SW_STR_NULL;
 	assert_json(&rec, "{\"timestamp\":\"2010-02-10 00:00:00\",\"severity\":\"high\","
@@ -348,7 +296,7 @@ static void test_lines_and_writer(void **state)
 	FILE *f = open_memstream(&buf, &len);
 	assert_non_null(f);
 	for (int i = 0; i < 3; i++) {
-		rec_v4(&rec, "192.0.2.42", 5060, SAMPLE_TIME + i);
+		tu_rec_v4(&rec, "192.0.2.42", 5060, SAMPLE_TIME + i);
 		sw_scan_record_add_packet(&rec, 7);
 		assert_int_equal(sw_scan_record_fields(&rec, row), 0);
 		assert_int_equal(sw_scan_jsonl_writer.row(f, row), 0);
@@ -372,12 +320,12 @@ int main(void)
 {
 	// clang-format off
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_seed_sample, free_guards),
-		cmocka_unit_test_teardown(test_kamailio_options, free_guards),
-		cmocka_unit_test_teardown(test_compact_and_repeated, free_guards),
-		cmocka_unit_test_teardown(test_not_sip_multi_packet, free_guards),
-		cmocka_unit_test_teardown(test_escaping_and_odd_numbers, free_guards),
-		cmocka_unit_test_teardown(test_lines_and_writer, free_guards),
+		cmocka_unit_test_teardown(test_seed_sample, tu_free_guards),
+		cmocka_unit_test_teardown(test_kamailio_options, tu_free_guards),
+		cmocka_unit_test_teardown(test_compact_and_repeated, tu_free_guards),
+		cmocka_unit_test_teardown(test_not_sip_multi_packet, tu_free_guards),
+		cmocka_unit_test_teardown(test_escaping_and_odd_numbers, tu_free_guards),
+		cmocka_unit_test_teardown(test_lines_and_writer, tu_free_guards),
 	};
 	// clang-format on
 	return cmocka_run_group_tests(tests, NULL, NULL);
