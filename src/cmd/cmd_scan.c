@@ -42,6 +42,7 @@ enum {
 	O_INCLUDE_NONSIP,
 	O_SEND_MODE,
 	O_INTERFACE,
+	O_SEND_THREADS,
 	O_DRY_RUN,
 	O_CONFIG,
 	O_QUIET,
@@ -78,6 +79,8 @@ static const struct sw_opt scan_opts[] = {
 	{"send-mode", 0, "MODE",
 	 "packet (raw frames, root), socket, or auto (default: packet when it can be used)",
 	 O_SEND_MODE},
+	{"send-threads", 0, "N",
+	 "send threads, 1-8 (default: one per core, up to 4, in packet mode)", O_SEND_THREADS},
 	{"interface", 'i', "NAME", "send and receive only through interface NAME", O_INTERFACE},
 	{"dry-run", 'n', NULL, "print the probes that would be sent, send nothing", O_DRY_RUN},
 	{"config", 'c', "FILE", "read options from FILE: lines 'long-option = value'", O_CONFIG},
@@ -97,7 +100,7 @@ struct scan_args {
 	enum sw_send_mode send_mode;
 	uint64_t rate, seed;
 	int have_seed;
-	uint32_t shard, nshards, retries, wait_ms;
+	uint32_t shard, nshards, retries, wait_ms, send_threads;
 	struct sw_endpoint source4, source6;
 	uint16_t source_port;
 };
@@ -304,6 +307,11 @@ one_address:
 			return SW_E_INVAL;
 		}
 		return 0;
+	case O_SEND_THREADS:
+		if (parse_u64(v, 1, SW_SCAN_MAX_THREADS, &n, "send-threads", err, errlen))
+			return SW_E_INVAL;
+		a->send_threads = (uint32_t)n;
+		return 0;
 	case O_INTERFACE:
 		if (strlen(v) >= IF_NAMESIZE || if_nametoindex(v) == 0) {
 			snprintf(err, errlen, "--interface '%s': no such interface", v);
@@ -503,6 +511,7 @@ static int run_scan(int argc, char **argv)
 		.include_nonsip = a.include_nonsip,
 		.send_mode = a.send_mode,
 		.interface = a.interface,
+		.send_threads = a.send_threads,
 		.max_responders = 1u << 26,
 		.writer = strcmp(a.format, "jsonl") == 0 ? &sw_scan_jsonl_writer :
 							   &sw_scan_csv_writer,

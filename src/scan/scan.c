@@ -1,6 +1,7 @@
 #include "scan/scan.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -42,9 +43,12 @@ static uint64_t wall_usec(void)
 struct engine {
 	const struct sw_scan_config *cfg;
 	struct sw_scan_stats *st;
-	int fd[2];                 /* IPv4, IPv6; -1 when unused */
-	struct sw_rawsend *raw[2]; /* packet send mode, per family; NULL = socket sends */
-	struct sw_endpoint src[2]; /* what the probes carry as their source */
+	int fd[2]; /* IPv4, IPv6; -1 when unused */
+	/* packet send mode: per family, one frame writer per send thread; NULL = socket sends */
+	struct sw_rawsend *raw[2][SW_SCAN_MAX_THREADS];
+	unsigned nthreads;
+	uint64_t sent_before, errors_before; /* counts of earlier passes */
+	struct sw_endpoint src[2];           /* what the probes carry as their source */
 	struct sw_responders *resp;
 	uint8_t *rbuf[RECV_BATCH];
 	struct sip_header hdrs[64];
@@ -115,9 +119,11 @@ static int open_raw(struct engine *en, int fam, const struct sw_endpoint *a,
 	if (memcmp(en->src[fam].addr, zero, 16) != 0)
 		memcpy(ra.src.addr, en->src[fam].addr, 16);
 	ra.src.family = (uint8_t)(fam ? AF_INET6 : AF_INET);
-	int rc = sw_rawsend_open(&ra, en->src[fam].port, &en->raw[fam], err, errlen);
-	if (rc != 0)
-		return rc;
+	for (unsigned t = 0; t < en->nthreads; t++) {
+		int rc = sw_rawsend_open(&ra, en->src[fam].port, &en->raw[fam][t], err, errlen);
+		if (rc != 0)
+			return rc;
+	}
 	memcpy(en->src[fam].addr, ra.src.addr, 16);
 	snprintf(en->st->send_note, sizeof(en->st->send_note), "raw frames on %s", ra.ifname);
 	en->st->packet_mode = 1;
@@ -330,99 +336,212 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * A sender walks one part of the permutation at its own pace. The scan has one (socket mode,
+ * retries) or one per send thread (packet mode): thread t of T takes shard I + t*N of N*T, so
+ * the threads together probe exactly shard I of N, whatever T is on each machine of a sharded
+ * scan. Counters are read by the main thread for progress, hence the atomics.
+ */
+struct sender {
+	struct engine *en;
+	struct sw_permute pm;
+	struct sw_pace pace;
+	struct sw_rawsend *raw[2]; /* this sender's frame writers; NULL: the engine's sockets */
+	uint32_t pass;
+	int done;
+	uint64_t sent, errors, last_send_ns; /* atomic when threads run */
+	pthread_t tid;
+	char bufs[SEND_BATCH][SW_PROBE_OPTIONS_MAX];
+};
+
+static void count(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+/*
+ * Send what the pace allows now. Returns 1 when it sent, 0 when it must wait until *ret_wake,
+ * -1 when the sender's part is done or a stop was requested.
+ */
+static int sender_step(struct sender *s, uint64_t *ret_wake)
+{
+	struct engine *en = s->en;
+	const struct sw_scan_config *cfg = en->cfg;
+	if (s->done || (cfg->stop && *cfg->stop))
+		return -1;
+	uint32_t allow = sw_pace_allow(&s->pace, sw_scan_now_ns(), SEND_BATCH, ret_wake);
+	if (!allow)
+		return 0;
+	struct sw_udp_out out[2][SEND_BATCH];
+	unsigned nout[2] = {0, 0};
+	uint32_t taken = 0;
+	while (taken < allow) {
+		uint64_t idx;
+		if (sw_permute_next(&s->pm, &idx) != 1) {
+			s->done = 1;
+			break;
+		}
+		struct sw_endpoint ep;
+		if (sw_targets_at(cfg->targets, cfg->ports, idx, &ep) != 0)
+			continue;
+		/* Retries run on the main thread only, so the table is not shared here. */
+		if (s->pass > 0 && sw_responders_known(en->resp, &ep))
+			continue;
+		int f = fam_index(&ep);
+		const uint8_t *data;
+		uint32_t len = sw_probe_payload(cfg->probe, &ep, &en->src[f], s->bufs[taken],
+						sizeof(s->bufs[taken]), &data);
+		if (!len)
+			continue;
+		out[f][nout[f]++] = (struct sw_udp_out){ep, data, len};
+		taken++;
+	}
+	for (int f = 0; f < 2; f++) {
+		if (s->raw[f]) {
+			for (unsigned i = 0; i < nout[f]; i++)
+				if (sw_rawsend_queue(s->raw[f], &out[f][i].dst, out[f][i].data,
+						     out[f][i].len) != 0)
+					count(&s->errors, 1);
+			unsigned sent = 0;
+			if (sw_rawsend_flush(s->raw[f], &sent) != 0)
+				count(&s->errors, 1);
+			count(&s->sent, sent);
+			continue;
+		}
+		unsigned off = 0;
+		while (off < nout[f]) {
+			unsigned sent = 0;
+			if (sw_udp_send_batch(en->fd[f], out[f] + off, nout[f] - off, &sent) != 0) {
+				count(&s->errors, 1);
+				sent = 1; /* skip the datagram the kernel refused */
+			} else if (sent == 0) {
+				/* socket buffer full: let it drain a little, then go on */
+				if (cfg->stop && *cfg->stop >= 2)
+					return -1;
+				struct pollfd pfd = {.fd = en->fd[f], .events = POLLOUT};
+				poll(&pfd, 1, 10);
+				continue;
+			} else {
+				count(&s->sent, sent);
+			}
+			off += sent;
+		}
+	}
+	sw_pace_sent(&s->pace, taken);
+	if (taken)
+		__atomic_store_n(&s->last_send_ns, sw_scan_now_ns(), __ATOMIC_RELAXED);
+	return 1;
+}
+
+/* A send thread: step, or sleep until the pace allows the next batch. */
+static void *sender_thread(void *arg)
+{
+	struct sender *s = arg;
+	uint64_t wake;
+	int r;
+	while ((r = sender_step(s, &wake)) >= 0) {
+		if (r == 0) {
+			struct timespec ts = {(time_t)(wake / 1000000000u),
+					      (long)(wake % 1000000000u)};
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* Fold the senders' counters into the stats (the progress line reads them as they go). */
+static void gather(struct engine *en, struct sender *const *snd, unsigned n, uint64_t *last)
+{
+	uint64_t sent = 0, errors = 0;
+	for (unsigned i = 0; i < n; i++) {
+		sent += __atomic_load_n(&snd[i]->sent, __ATOMIC_RELAXED);
+		errors += __atomic_load_n(&snd[i]->errors, __ATOMIC_RELAXED);
+		uint64_t l = __atomic_load_n(&snd[i]->last_send_ns, __ATOMIC_RELAXED);
+		if (l > *last)
+			*last = l;
+	}
+	en->st->sent = en->sent_before + sent;
+	en->st->send_errors = en->errors_before + errors;
+	if (sent)
+		en->st->send_end_ns = *last;
+}
+
 /* One pass over this shard of the space: pass 0 probes everything, retries only the silent. */
 static int one_pass(struct engine *en, uint32_t pass, uint64_t *last_send_ns, char *err,
 		    size_t errlen)
 {
 	const struct sw_scan_config *cfg = en->cfg;
-	struct sw_scan_stats *st = en->st;
-	struct sw_permute pm;
 	uint64_t space = sw_targets_space(cfg->targets, cfg->ports);
-	if (sw_permute_init(&pm, space, cfg->seed, cfg->shard, cfg->nshards) != 0) {
-		snprintf(err, errlen, "cannot order %llu probes", (unsigned long long)space);
-		return SW_E_RANGE;
-	}
-	if (pass == 0)
-		st->space = sw_permute_count_hint(&pm);
-	struct sw_pace pace;
-	sw_pace_init(&pace, cfg->rate, sw_scan_now_ns());
-	static char bufs[SEND_BATCH][SW_PROBE_OPTIONS_MAX];
-	struct sw_udp_out out[2][SEND_BATCH];
-	uint64_t next_progress = 0;
-	int done = 0;
-	while (!done) {
-		if (cfg->stop && *cfg->stop)
-			return 0;
-		uint64_t wake = 0, now = sw_scan_now_ns();
-		uint32_t allow = sw_pace_allow(&pace, now, SEND_BATCH, &wake);
-		if (!allow) {
-			listen_until(en, wake, 1);
-			report_progress(en, &next_progress);
-			continue;
+	unsigned nthreads = pass == 0 ? en->nthreads : 1;
+	struct sender *snd[SW_SCAN_MAX_THREADS] = {0};
+	int rc = 0;
+	en->sent_before = en->st->sent;
+	en->errors_before = en->st->send_errors;
+	for (unsigned t = 0; t < nthreads; t++) {
+		if (!(snd[t] = calloc(1, sizeof(*snd[t])))) {
+			rc = SW_E_NOMEM;
+			goto out;
 		}
-		unsigned nout[2] = {0, 0};
-		uint32_t taken = 0;
-		while (taken < allow) {
-			uint64_t idx;
-			if (sw_permute_next(&pm, &idx) != 1) {
-				done = 1;
-				break;
-			}
-			struct sw_endpoint ep;
-			if (sw_targets_at(cfg->targets, cfg->ports, idx, &ep) != 0)
-				continue;
-			if (pass > 0 && sw_responders_known(en->resp, &ep))
-				continue;
-			int f = fam_index(&ep);
-			const uint8_t *data;
-			uint32_t len = sw_probe_payload(cfg->probe, &ep, &en->src[f], bufs[taken],
-							sizeof(bufs[taken]), &data);
-			if (!len)
-				continue;
-			out[f][nout[f]++] = (struct sw_udp_out){ep, data, len};
-			taken++;
-		}
-		for (int f = 0; f < 2; f++) {
-			if (en->raw[f]) {
-				for (unsigned i = 0; i < nout[f]; i++)
-					if (sw_rawsend_queue(en->raw[f], &out[f][i].dst,
-							     out[f][i].data, out[f][i].len) != 0)
-						st->send_errors++;
-				unsigned sent = 0;
-				if (sw_rawsend_flush(en->raw[f], &sent) != 0)
-					st->send_errors++;
-				st->sent += sent;
-				continue;
-			}
-			unsigned off = 0;
-			while (off < nout[f]) {
-				unsigned sent = 0;
-				if (sw_udp_send_batch(en->fd[f], out[f] + off, nout[f] - off,
-						      &sent) != 0) {
-					st->send_errors++;
-					sent = 1; /* skip the datagram the kernel refused */
-				} else if (sent == 0) {
-					/* socket buffer full: let it drain a little, then go on */
-					if (cfg->stop && *cfg->stop >= 2)
-						return 0;
-					struct pollfd pfd = {.fd = en->fd[f], .events = POLLOUT};
-					poll(&pfd, 1, 10);
-					continue;
-				} else {
-					st->sent += sent;
-				}
-				off += sent;
-			}
-		}
-		sw_pace_sent(&pace, taken);
-		if (taken)
-			st->send_end_ns = *last_send_ns = sw_scan_now_ns();
+		struct sender *s = snd[t];
+		s->en = en;
+		s->pass = pass;
 		for (int f = 0; f < 2; f++)
-			if (en->fd[f] >= 0)
-				receive(en, en->fd[f]);
-		report_progress(en, &next_progress);
+			s->raw[f] = en->raw[f][t];
+		if (sw_permute_init(&s->pm, space, cfg->seed, cfg->shard + t * cfg->nshards,
+				    cfg->nshards * nthreads) != 0) {
+			snprintf(err, errlen, "cannot order %llu probes",
+				 (unsigned long long)space);
+			rc = SW_E_RANGE;
+			goto out;
+		}
+		if (pass == 0)
+			en->st->space += sw_permute_count_hint(&s->pm);
+		sw_pace_init(&s->pace, cfg->rate / nthreads ? cfg->rate / nthreads : 1,
+			     sw_scan_now_ns());
 	}
-	return 0;
+	uint64_t next_progress = 0;
+	if (nthreads == 1) {
+		uint64_t wake;
+		int r;
+		while ((r = sender_step(snd[0], &wake)) >= 0) {
+			if (r == 0)
+				listen_until(en, wake, 1);
+			else
+				for (int f = 0; f < 2; f++)
+					if (en->fd[f] >= 0)
+						receive(en, en->fd[f]);
+			gather(en, snd, 1, last_send_ns);
+			report_progress(en, &next_progress);
+		}
+	} else {
+		unsigned started = 0;
+		for (; started < nthreads; started++)
+			if (pthread_create(&snd[started]->tid, NULL, sender_thread, snd[started]) !=
+			    0)
+				break;
+		/* The main thread receives while the senders send. */
+		for (;;) {
+			int running = 0;
+			for (unsigned t = 0; t < started; t++)
+				running |= !__atomic_load_n(&snd[t]->done, __ATOMIC_RELAXED);
+			if (!running || (cfg->stop && *cfg->stop))
+				break;
+			listen_until(en, sw_scan_now_ns() + 20 * NS_PER_MS, 1);
+			gather(en, snd, started, last_send_ns);
+			report_progress(en, &next_progress);
+		}
+		for (unsigned t = 0; t < started; t++)
+			pthread_join(snd[t]->tid, NULL);
+		if (started < nthreads) {
+			snprintf(err, errlen, "cannot start send thread %u", started + 1);
+			rc = SW_E_IO;
+		}
+	}
+	gather(en, snd, nthreads, last_send_ns);
+out:
+	for (unsigned t = 0; t < nthreads; t++)
+		free(snd[t]);
+	return rc;
 }
 
 int sw_scan_run(const struct sw_scan_config *cfg, struct sw_scan_stats *st, char *err,
@@ -449,8 +568,18 @@ int sw_scan_run(const struct sw_scan_config *cfg, struct sw_scan_stats *st, char
 			goto out;
 	if (sw_responders_new(cfg->max_responders, cfg->seed ^ UINT64_C(0x5157), &en.resp) != 0)
 		goto out;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	en.nthreads = cfg->send_threads ? cfg->send_threads :
+					  (unsigned)(ncpu < 1 ? 1 :
+						     ncpu > 4 ? 4 :
+								ncpu);
+	if (en.nthreads > SW_SCAN_MAX_THREADS || cfg->nshards * en.nthreads > SW_SHARD_MAX)
+		en.nthreads = 1;
 	if ((rc = open_sockets(&en, err, errlen)) != 0)
 		goto out;
+	/* Auto mode on the socket path: one sender; the kernel's socket layer is the bottleneck. */
+	if (!st->packet_mode && !cfg->send_threads)
+		en.nthreads = 1;
 	st->start_ns = sw_scan_now_ns(); /* rates count from the first probe, not the set-up */
 	if (cfg->writer->begin && cfg->writer->begin(cfg->out) != 0) {
 		snprintf(err, errlen, "writing the output: %s", strerror(errno));
@@ -487,7 +616,8 @@ out:
 	for (int f = 0; f < 2; f++) {
 		if (en.fd[f] >= 0)
 			close(en.fd[f]);
-		sw_rawsend_close(en.raw[f]);
+		for (unsigned t = 0; t < SW_SCAN_MAX_THREADS; t++)
+			sw_rawsend_close(en.raw[f][t]);
 	}
 	for (int i = 0; i < RECV_BATCH; i++)
 		free(en.rbuf[i]);

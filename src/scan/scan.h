@@ -42,6 +42,8 @@ struct sw_scan_stats {
 
 enum sw_send_mode { SW_SEND_AUTO = 0, SW_SEND_SOCKET, SW_SEND_PACKET };
 
+#define SW_SCAN_MAX_THREADS 8
+
 struct sw_scan_config {
 	struct sw_targets *targets; /* finished */
 	struct sw_ports *ports;
@@ -55,6 +57,7 @@ struct sw_scan_config {
 	int include_nonsip;                  /* write rows for non-SIP responders too */
 	enum sw_send_mode send_mode;         /* auto: packet when it can be set up, else socket */
 	const char *interface; /* send and receive only through this interface, or NULL */
+	uint32_t send_threads; /* 0 = auto: one per core (up to 4) in packet mode, else 1 */
 	uint32_t max_responders;
 	FILE *out;
 	const struct sw_scan_writer *writer;
