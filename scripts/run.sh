@@ -30,6 +30,7 @@ work=$(mktemp -d /tmp/sipwarden-demo.XXXXXX)
 # shellcheck source=../tests/integration/scan/testbed.sh
 source "$root/tests/integration/scan/testbed.sh"
 cleanup() {
+	set +e # every step of the clean-up must run, whatever the one before returned
 	testbed_down
 	rm -rf "$work"
 }
