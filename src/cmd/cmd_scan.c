@@ -339,7 +339,6 @@ one_address:
 
 struct progress {
 	int tty;
-	uint64_t rate;
 };
 
 /* The one-line status on a terminal, refreshed every second. */
@@ -528,7 +527,7 @@ static int run_scan(int argc, char **argv)
 		goto fail;
 	}
 	cfg.out = out;
-	struct progress pr = {.tty = !a.quiet && isatty(STDERR_FILENO), .rate = a.rate};
+	struct progress pr = {.tty = !a.quiet && isatty(STDERR_FILENO)};
 	cfg.progress = show_progress;
 	cfg.progress_ctx = &pr;
 

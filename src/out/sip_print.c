@@ -54,17 +54,11 @@ static void json_auth(struct sw_json *j, const char *key, const struct sip_auth 
 	}
 	sw_json_obj_open(j, key);
 	sw_json_str(j, "scheme", a->scheme);
-	const struct {
-		const char *k;
-		const struct sw_str *v;
-	} kv[] = {{"username", &a->username},   {"realm", &a->realm},
-		  {"nonce", &a->nonce},         {"uri", &a->uri},
-		  {"response", &a->response},   {"qop", &a->qop},
-		  {"cnonce", &a->cnonce},       {"nc", &a->nc},
-		  {"algorithm", &a->algorithm}, {"opaque", &a->opaque}};
-	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		if (kv[i].v->p)
-			sw_json_str(j, kv[i].k, *kv[i].v);
+	for (unsigned i = 0; i < SIP_AUTH_NPARAMS; i++) {
+		struct sw_str v = sip_auth_param_value(a, i);
+		if (v.p)
+			sw_json_str(j, sip_auth_params[i].name, v);
+	}
 	sw_json_obj_close(j);
 }
 

@@ -106,6 +106,21 @@ struct sip_auth {
 	struct sw_str username, realm, nonce, uri, response, qop, cnonce, nc, algorithm, opaque;
 };
 
+/* The parameters sip_auth decodes, by name, in the struct's order: for code that walks them. */
+struct sip_auth_param {
+	const char *name;
+	uint8_t len;
+	uint16_t off; /* offsetof(struct sip_auth, <name>) */
+};
+#define SIP_AUTH_NPARAMS 10
+extern const struct sip_auth_param sip_auth_params[SIP_AUTH_NPARAMS];
+
+/* The view of parameter i (0 <= i < SIP_AUTH_NPARAMS) in a. */
+static inline struct sw_str sip_auth_param_value(const struct sip_auth *a, unsigned i)
+{
+	return *(const struct sw_str *)(const void *)((const char *)a + sip_auth_params[i].off);
+}
+
 struct sip_header {
 	struct sw_str name;  /* as sent, without surrounding whitespace */
 	struct sw_str value; /* from the first non-LWS byte after ':' to the last non-LWS byte */

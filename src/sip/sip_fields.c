@@ -422,6 +422,17 @@ void sip_decode_call_id(struct sip_msg *m, const struct sip_header *h)
 	}
 }
 
+const struct sip_auth_param sip_auth_params[SIP_AUTH_NPARAMS] = {
+#define AUTH_PARAM(n)                                                                              \
+	{                                                                                          \
+#n, sizeof(#n) - 1, offsetof(struct sip_auth, n)                                   \
+	}
+	AUTH_PARAM(username),  AUTH_PARAM(realm),  AUTH_PARAM(nonce),  AUTH_PARAM(uri),
+	AUTH_PARAM(response),  AUTH_PARAM(qop),    AUTH_PARAM(cnonce), AUTH_PARAM(nc),
+	AUTH_PARAM(algorithm), AUTH_PARAM(opaque),
+#undef AUTH_PARAM
+};
+
 /*
  * Credentials and challenges: scheme LWS auth-param *(COMMA auth-param). Only the first header
  * of each kind is decoded; values are returned without their quotes.
@@ -441,17 +452,6 @@ void sip_decode_auth(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		sip_defect_add(m, SW_E_SIP_AUTH, id, sip_off(m, p));
 		return;
 	}
-	static const struct {
-		const char *name;
-		uint8_t len;
-		size_t off;
-	} known[] = {
-#define AUTH_PARAM(n) {#n, sizeof(#n) - 1, offsetof(struct sip_auth, n)}
-		AUTH_PARAM(username),  AUTH_PARAM(realm),  AUTH_PARAM(nonce),  AUTH_PARAM(uri),
-		AUTH_PARAM(response),  AUTH_PARAM(qop),    AUTH_PARAM(cnonce), AUTH_PARAM(nc),
-		AUTH_PARAM(algorithm), AUTH_PARAM(opaque),
-#undef AUTH_PARAM
-	};
 	while (p < e) {
 		struct sw_str n, v;
 		const char *q = next_param(p, e, &n, &v);
@@ -465,9 +465,10 @@ void sip_decode_auth(struct sip_msg *m, const struct sip_header *h, struct sip_a
 				sip_defect_add(m, SW_E_SIP_AUTH, id, sip_off(m, q));
 			return;
 		}
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-			if (n.len == known[i].len && sip_ieq_lower(n.p, n.len, known[i].name)) {
-				struct sw_str *dst = (struct sw_str *)((char *)a + known[i].off);
+		for (size_t i = 0; i < SIP_AUTH_NPARAMS; i++) {
+			const struct sip_auth_param *k = &sip_auth_params[i];
+			if (n.len == k->len && sip_ieq_lower(n.p, n.len, k->name)) {
+				struct sw_str *dst = (struct sw_str *)((char *)a + k->off);
 				if (!dst->p)
 					*dst = v;
 				break;
