@@ -1,5 +1,6 @@
 /*
- * sipwarden inspect: print the SIP messages in a file of raw SIP or in a pcap/pcapng capture.
+ * sipwarden inspect: what the shield would have done with a capture (inspect_verdicts.c), or
+ * (--messages, and always for raw SIP files) the SIP messages in a file of raw SIP or a capture.
  *
  * Raw files hold one or more messages back to back: each is framed by its Content-Length, CR/LF
  * between messages are skipped, and a message without Content-Length takes the rest of the
@@ -12,6 +13,7 @@
  * truncated or corrupt (everything read before is still printed), 2 for usage errors and files
  * that cannot be opened.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,16 +24,42 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/inspect_verdicts.h"
 #include "core/err.h"
 #include "net/capture.h"
 #include "out/json.h"
 #include "out/sip_print.h"
 #include "sip/sip.h"
 
-enum { OPT_JSON = 1, OPT_DATAGRAM, OPT_LIM_HDR, OPT_LIM_LINE, OPT_LIM_SIZE, OPT_QUIET, OPT_HELP };
+enum {
+	OPT_JSON = 1,
+	OPT_MESSAGES,
+	OPT_CONFIG,
+	OPT_SIP_PORT,
+	OPT_SERVER,
+	OPT_LOG,
+	OPT_LOG_PCAP,
+	OPT_DATAGRAM,
+	OPT_LIM_HDR,
+	OPT_LIM_LINE,
+	OPT_LIM_SIZE,
+	OPT_QUIET,
+	OPT_HELP
+};
 
 static const struct sw_opt inspect_opts[] = {
-	{"json", 'j', NULL, "JSON Lines: one object per message (see README)", OPT_JSON},
+	{"json", 'j', NULL, "JSON Lines: one object per source and totals (per message with --messages)",
+	 OPT_JSON},
+	{"messages", 'm', NULL, "print each SIP message parsed, not the shield's verdicts",
+	 OPT_MESSAGES},
+	{"config", 'c', "FILE", "shield configuration (default: the built-in conf/shield.conf)",
+	 OPT_CONFIG},
+	{"sip-port", 'p', "PORT", "the server's SIP port, instead of the config's sip-port (repeat)",
+	 OPT_SIP_PORT},
+	{"server", 's', "ADDR", "the server's address: tells its packets from the others'",
+	 OPT_SERVER},
+	{"log", 'l', "FILE", "write the matched-message log (JSON Lines) to FILE", OPT_LOG},
+	{"log-pcap", 0, "FILE", "write the dropped packets to FILE (pcap)", OPT_LOG_PCAP},
 	{"datagram", 'd', NULL, "read a raw file as one UDP datagram, not a message stream",
 	 OPT_DATAGRAM},
 	{"limit-headers", 0, "N", "most header fields per message (default 128, max 1024)",
@@ -47,7 +75,8 @@ static const struct sw_opt inspect_opts[] = {
 #define MAX_HDRS 1024
 
 struct inspect {
-	int json, datagram, quiet, help;
+	int json, datagram, quiet, help, messages;
+	struct sw_inspect_verdict_opts vo;
 	struct sip_limits lim;
 	struct sw_json j;
 	struct sip_header hdrs[MAX_HDRS];
@@ -64,6 +93,37 @@ static int on_opt(void *ctx, int key, const char *v, char *err, size_t errlen)
 	case OPT_JSON:
 		in->json = 1;
 		return 0;
+	case OPT_MESSAGES:
+		in->messages = 1;
+		return 0;
+	case OPT_CONFIG:
+		in->vo.config = v;
+		return 0;
+	case OPT_LOG:
+		in->vo.log = v;
+		return 0;
+	case OPT_LOG_PCAP:
+		in->vo.log_pcap = v;
+		return 0;
+	case OPT_SIP_PORT:
+		if (sw_parse_uint(v, 1, 65535, &n) != 0)
+			goto bad;
+		if (in->vo.nports >= sizeof(in->vo.sip_ports) / sizeof(in->vo.sip_ports[0])) {
+			snprintf(err, errlen, "too many --sip-port options");
+			return SW_E_INVAL;
+		}
+		in->vo.sip_ports[in->vo.nports++] = (uint16_t)n;
+		return 0;
+	case OPT_SERVER: {
+		uint8_t a[16] = {0};
+		if (inet_pton(AF_INET, v, a) == 1)
+			sw_endpoint_set_v4(&in->vo.server, a, 0);
+		else if (inet_pton(AF_INET6, v, a) == 1)
+			sw_endpoint_set_v6(&in->vo.server, a, 0);
+		else
+			goto bad;
+		return 0;
+	}
 	case OPT_DATAGRAM:
 		in->datagram = 1;
 		return 0;
@@ -329,6 +389,18 @@ static int inspect_file(struct inspect *in, const struct sw_cmd *cmd, const char
 	return status;
 }
 
+/* A pcap/pcapng file by its magic number (unreadable files are not: the message view says why). */
+static int is_capture(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	uint8_t head[16] = {0};
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	return n > 0 && sw_capture_sniff(head, (size_t)n);
+}
+
 static int run_inspect(int argc, char **argv)
 {
 	static struct inspect in; /* large (header array): not on the stack */
@@ -347,6 +419,26 @@ static int run_inspect(int argc, char **argv)
 	if (first >= argc) {
 		sw_cmd_err(&sw_cmd_inspect, "no FILE given (see 'sipwarden inspect --help')");
 		return SW_EXIT_USAGE;
+	}
+	if (!in.messages) {
+		/* verdicts need addresses and times: captures only; raw SIP gets the message view */
+		int captures = 0, raw = 0;
+		for (int i = first; i < argc; i++) {
+			if (is_capture(argv[i]))
+				captures++;
+			else
+				raw++;
+		}
+		if (captures && raw) {
+			sw_cmd_err(&sw_cmd_inspect,
+				   "verdicts need captures: give only pcap/pcapng files, or --messages");
+			return SW_EXIT_USAGE;
+		}
+		if (captures) {
+			in.vo.json = in.json;
+			in.vo.quiet = in.quiet;
+			return sw_inspect_verdicts(&in.vo, argv + first, argc - first);
+		}
 	}
 	sip_msg_init(&in.msg, in.hdrs, MAX_HDRS);
 	sw_json_init(&in.j, stdout);
@@ -370,16 +462,19 @@ static int run_inspect(int argc, char **argv)
 
 const struct sw_cmd sw_cmd_inspect = {
 	.name = "inspect",
-	.summary = "print and check the SIP messages in a raw SIP file or a pcap/pcapng capture",
+	.summary = "what the shield would do with a capture; or print and check SIP messages",
 	.synopsis = "inspect [options] FILE...",
 	.description =
-		"Print every SIP message in FILE: start line, each header with its decoded name,\n"
-		"the structured fields (Via, From, To, Contact, CSeq, credentials, ...), defects\n"
-		"and parse errors with their offsets. FILE is raw SIP (messages framed by\n"
-		"Content-Length) or a pcap/pcapng capture (UDP over IPv4/IPv6; Ethernet, VLAN,\n"
-		"Linux cooked, raw IP and BSD loopback link types; IP fragments reassembled).\n"
-		"Exit status: 0 all parsed, 1 parse errors or a truncated/corrupt capture,\n"
-		"2 usage error or unreadable file.",
+		"For a pcap/pcapng capture (UDP over IPv4/IPv6; Ethernet, VLAN, Linux cooked, raw IP\n"
+		"and BSD loopback link types; IP fragments reassembled): run the shield engine over\n"
+		"it with the capture's timestamps as the clock and report what the shield would have\n"
+		"done, per source: realm, trust, the tool identified and by which rules, messages\n"
+		"seen and dropped, trust transitions, denial time, reasons; then totals.\n"
+		"With --messages, and always for raw SIP files (messages framed by Content-Length):\n"
+		"print every SIP message: start line, each header with its decoded name, the\n"
+		"structured fields, defects and parse errors with their offsets.\n"
+		"Exit status: 0 ok, 1 parse errors (message view) or a truncated/corrupt capture,\n"
+		"2 usage error, bad config or unreadable file.",
 	.opts = inspect_opts,
 	.run = run_inspect,
 };

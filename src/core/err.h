@@ -28,6 +28,7 @@
 	X(SW_E_EOF, -7, "eof", "end of input")                                                                    \
 	X(SW_E_TRUNCATED, -8, "truncated", "input truncated")                                                     \
 	X(SW_E_UNSUPPORTED, -9, "unsupported", "not supported")                                                   \
+	X(SW_E_CONFIG, -10, "config", "invalid configuration")                                                    \
 	/* SIP framing and start line: the message cannot be used */                                              \
 	X(SW_E_SIP_EMPTY, -100, "sip_empty", "empty message")                                                     \
 	X(SW_E_SIP_START_LINE, -101, "sip_start_line", "malformed start line")                                    \

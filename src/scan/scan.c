@@ -24,6 +24,7 @@
 #define RECV_BATCH 64
 #define RECV_BUF 65536 /* the largest UDP payload, so no reply is ever cut */
 #define NS_PER_MS UINT64_C(1000000)
+#define ENRICH_FDS 16 /* resolver sockets polled with the scan's own */
 
 uint64_t sw_scan_now_ns(void)
 {
@@ -183,30 +184,56 @@ static int open_sockets(struct engine *en, char *err, size_t errlen)
 	return 0;
 }
 
-/* Write one finished responder as a row (or count it, for non-SIP without --include-nonsip). */
-static void write_row(void *ctx, const struct sw_responder *r)
+/*
+ * A row waiting for its enrichment (the PTR answer): a copy of the responder, whose packet copy
+ * the responder table frees once the row is drained, and the result the lookup fills.
+ */
+struct pending_row {
+	struct sw_enrich_result res; /* what the lookups fill; its views go into the row */
+	struct engine *en;
+	struct sw_responder r;
+	uint8_t first[]; /* r.first points here */
+};
+
+/* The responder's record, with the enrichment views of res (NULL: none). */
+static void make_record(struct engine *en, const struct sw_responder *r,
+			const struct sw_enrich_result *res, struct sw_scan_record *rec)
 {
-	struct engine *en = ctx;
 	const struct sw_scan_config *cfg = en->cfg;
-	struct sw_scan_stats *st = en->st;
 	char pbuf[SW_PROBE_OPTIONS_MAX];
 	const uint8_t *pdata;
 	uint32_t psize = sw_probe_payload(cfg->probe, &r->target, &en->src[fam_index(&r->target)],
 					  pbuf, sizeof(pbuf), &pdata);
 	uint64_t usec = r->first_usec + en->wall_offset_usec;
-	struct sw_scan_record rec;
-	sw_scan_record_init(&rec, &r->target, (int64_t)(usec / 1000000), (uint32_t)(usec % 1000000),
+	sw_scan_record_init(rec, &r->target, (int64_t)(usec / 1000000), (uint32_t)(usec % 1000000),
 			    sw_str_make(cfg->probe->name, strlen(cfg->probe->name)), psize);
 	for (uint32_t i = 0; i < r->packets && i < SW_RESPONDER_SIZES; i++)
-		sw_scan_record_add_packet(&rec, r->sizes[i]);
-	rec.packets = r->packets;
-	rec.response_size = r->bytes;
-	sw_scan_record_set_first(&rec, (const char *)r->first, r->first_len, r->reply_port);
-	st->responders++;
-	if (!rec.is_sip && !cfg->include_nonsip) {
-		st->nonsip_skipped++;
+		sw_scan_record_add_packet(rec, r->sizes[i]);
+	rec->packets = r->packets;
+	rec->response_size = r->bytes;
+	sw_scan_record_set_first(rec, (const char *)r->first, r->first_len, r->reply_port);
+	if (!res)
 		return;
-	}
+	rec->hostname = sw_enrich_col(res, SW_SCAN_COL_HOSTNAME);
+	rec->hostname_source = sw_enrich_col(res, SW_SCAN_COL_HOSTNAME_SOURCE);
+	rec->asn = sw_enrich_col(res, SW_SCAN_COL_ASN);
+	rec->geo = sw_enrich_col(res, SW_SCAN_COL_GEO);
+	rec->region = sw_enrich_col(res, SW_SCAN_COL_REGION);
+	rec->city = sw_enrich_col(res, SW_SCAN_COL_CITY);
+	rec->naics = sw_enrich_col(res, SW_SCAN_COL_NAICS);
+	rec->sector = sw_enrich_col(res, SW_SCAN_COL_SECTOR);
+}
+
+/* Write a responder's row (already counted, and known to be wanted) and count it. */
+static void emit_row(struct engine *en, const struct sw_responder *r,
+		     const struct sw_enrich_result *res)
+{
+	const struct sw_scan_config *cfg = en->cfg;
+	struct sw_scan_stats *st = en->st;
+	struct sw_scan_record rec;
+	make_record(en, r, res, &rec);
+	if (res && res->hostname[0])
+		st->ptr_names++;
 	struct sw_scan_row row;
 	if (sw_scan_record_fields(&rec, &row) != 0)
 		return;
@@ -224,8 +251,8 @@ static void write_row(void *ctx, const struct sw_responder *r)
 		if (c >= 100 && c < 700)
 			st->status_counts[c]++;
 	}
-	if (psize) {
-		uint64_t amp = (r->bytes * 200 / psize + 1) / 2;
+	if (rec.probe_size) {
+		uint64_t amp = (r->bytes * 200 / rec.probe_size + 1) / 2;
 		st->amp_sum_centi += amp;
 		if (en->namps == en->capamps) {
 			size_t nc = en->capamps ? en->capamps * 2 : 1024;
@@ -237,6 +264,65 @@ static void write_row(void *ctx, const struct sw_responder *r)
 		}
 		en->amps[en->namps++] = amp > UINT32_MAX ? UINT32_MAX : (uint32_t)amp;
 	}
+}
+
+/* The enrichment of a pending row is complete: write it and let it go. */
+static void on_enriched(void *ctx, struct sw_enrich_result *res)
+{
+	struct pending_row *p = ctx;
+	(void)res;
+	emit_row(p->en, &p->r, &p->res);
+	free(p);
+}
+
+/*
+ * One finished responder (its window closed): count it, skip it (non-SIP without
+ * --include-nonsip), write it, or - with enrichment - copy it aside and start the lookups; the
+ * row is written when they complete, possibly at once.
+ */
+static void write_row(void *ctx, const struct sw_responder *r)
+{
+	struct engine *en = ctx;
+	const struct sw_scan_config *cfg = en->cfg;
+	struct sw_scan_stats *st = en->st;
+	st->responders++;
+	if (!cfg->include_nonsip) {
+		struct sw_scan_record rec;
+		make_record(en, r, NULL, &rec);
+		if (!rec.is_sip) {
+			st->nonsip_skipped++;
+			return;
+		}
+	}
+	if (!cfg->enrich) {
+		emit_row(en, r, NULL);
+		return;
+	}
+	struct pending_row *p = malloc(sizeof(*p) + r->first_len);
+	if (!p) {
+		emit_row(en, r, NULL); /* no memory to wait: the row goes out unenriched */
+		return;
+	}
+	p->en = en;
+	p->r = *r;
+	if (r->first_len)
+		memcpy(p->first, r->first, r->first_len);
+	p->r.first = p->first;
+	sw_enrich_start(cfg->enrich, &r->target, &p->res, on_enriched, p);
+}
+
+/* Read the resolver's answers that are in, without waiting (from the send loop). */
+static void enrich_poll(struct engine *en)
+{
+	struct sw_enrich *e = en->cfg->enrich;
+	if (!e || !sw_enrich_pending(e))
+		return;
+	struct pollfd pfd[ENRICH_FDS];
+	size_t n = sw_enrich_pollfds(e, pfd, ENRICH_FDS);
+	if (n && poll(pfd, (nfds_t)n, 0) <= 0)
+		for (size_t i = 0; i < n; i++)
+			pfd[i].revents = 0;
+	sw_enrich_process(e, pfd, n);
 }
 
 /*
@@ -309,14 +395,26 @@ static void listen_until(struct engine *en, uint64_t deadline_ns, int honour_sto
 			sw_responders_drain(en->resp, now / 1000 - wait_us, write_row, en);
 		if (now >= deadline_ns)
 			return;
-		struct pollfd pfd[2];
+		struct pollfd pfd[2 + ENRICH_FDS];
 		nfds_t n = 0;
 		for (int f = 0; f < 2; f++)
 			if (en->fd[f] >= 0)
 				pfd[n++] = (struct pollfd){.fd = en->fd[f], .events = POLLIN};
 		uint64_t left_ms = (deadline_ns - now + NS_PER_MS - 1) / NS_PER_MS;
 		/* Wake at least every 100 ms to see a stop request and close windows. */
-		poll(pfd, n, left_ms > 100 ? 100 : (int)left_ms);
+		int wait_ms = left_ms > 100 ? 100 : (int)left_ms;
+		/* The resolver's sockets and its next timeout join the same poll. */
+		struct sw_enrich *e = cfg->enrich;
+		nfds_t ne = 0;
+		if (e && sw_enrich_pending(e)) {
+			ne = (nfds_t)sw_enrich_pollfds(e, pfd + n, ENRICH_FDS);
+			wait_ms = sw_enrich_timeout_ms(e, wait_ms);
+		}
+		if (poll(pfd, n + ne, wait_ms) <= 0)
+			for (nfds_t i = 0; i < n + ne; i++)
+				pfd[i].revents = 0;
+		if (ne || (e && sw_enrich_pending(e)))
+			sw_enrich_process(e, pfd + n, ne);
 	}
 }
 
@@ -328,6 +426,24 @@ static void report_progress(struct engine *en, uint64_t *next_ns)
 	*next_ns = now + 1000 * NS_PER_MS;
 	en->st->end_ns = now;
 	en->cfg->progress(en->cfg->progress_ctx, en->st);
+}
+
+/*
+ * The last rows wait for their PTR answers (each bounded by the resolver timeout), unless a
+ * second Ctrl-C asks to write at once: then they go out without a name.
+ */
+static void finish_enrich(struct engine *en)
+{
+	const struct sw_scan_config *cfg = en->cfg;
+	uint64_t next_progress = 0;
+	while (cfg->enrich && sw_enrich_pending(cfg->enrich)) {
+		if (cfg->stop && *cfg->stop >= 2) {
+			sw_enrich_cancel(cfg->enrich);
+			break;
+		}
+		sw_enrich_run(cfg->enrich, 100);
+		report_progress(en, &next_progress);
+	}
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -506,10 +622,12 @@ static int one_pass(struct engine *en, uint32_t pass, uint64_t *last_send_ns, ch
 		while ((r = sender_step(snd[0], &wake)) >= 0) {
 			if (r == 0)
 				listen_until(en, wake, 1);
-			else
+			else {
 				for (int f = 0; f < 2; f++)
 					if (en->fd[f] >= 0)
 						receive(en, en->fd[f]);
+				enrich_poll(en);
+			}
 			gather(en, snd, 1, last_send_ns);
 			report_progress(en, &next_progress);
 		}
@@ -598,6 +716,7 @@ int sw_scan_run(const struct sw_scan_config *cfg, struct sw_scan_stats *st, char
 	st->interrupted = cfg->stop && *cfg->stop;
 	listen_until(&en, last_send + (uint64_t)cfg->wait_ms * NS_PER_MS, 0);
 	sw_responders_drain(en.resp, UINT64_MAX, write_row, &en);
+	finish_enrich(&en);
 	st->late = sw_responders_late(en.resp);
 	if (en.namps) {
 		qsort(en.amps, en.namps, sizeof(*en.amps), cmp_u32);
@@ -613,6 +732,9 @@ int sw_scan_run(const struct sw_scan_config *cfg, struct sw_scan_stats *st, char
 		rc = SW_E_IO;
 	}
 out:
+	/* After a failure: the rows still waiting for a name go out without one. */
+	if (cfg->enrich)
+		sw_enrich_cancel(cfg->enrich);
 	for (int f = 0; f < 2; f++) {
 		if (en.fd[f] >= 0)
 			close(en.fd[f]);

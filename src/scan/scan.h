@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "net/addr.h"
+#include "out/enrich.h"
 #include "out/scan_csv.h"
 #include "scan/probe.h"
 #include "scan/targets.h"
@@ -30,6 +31,7 @@ struct sw_scan_stats {
 	uint64_t rows;               /* rows written */
 	uint64_t late;               /* packets after a responder's row was written */
 	uint64_t nonsip_skipped;     /* non-SIP responders not written (no --include-nonsip) */
+	uint64_t ptr_names;          /* rows written with a reverse DNS name */
 	uint64_t amp_sum_centi;      /* sum of amplifications x 100 over SIP rows, for the mean */
 	uint64_t amp_median_centi;   /* median amplification x 100 over SIP rows */
 	uint32_t status_counts[700]; /* by SIP status code */
@@ -61,6 +63,13 @@ struct sw_scan_config {
 	uint32_t max_responders;
 	FILE *out;
 	const struct sw_scan_writer *writer;
+	/*
+	 * Fills the enrichment columns of every row (NULL: they stay empty). Driven from the
+	 * receive loop on the main thread: a row whose PTR lookup is pending waits, outside the
+	 * responder table, until the answer or its timeout, then is written; the send threads
+	 * never wait for it. The caller opens and frees it; sw_scan_run() leaves nothing pending.
+	 */
+	struct sw_enrich *enrich;
 	/* Set by a signal handler: 1 = stop sending and finish the wait, 2 = stop now. */
 	volatile sig_atomic_t *stop;
 	/* Called about once a second during the scan (may be NULL). */

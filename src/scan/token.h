@@ -22,10 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/siphash.h" /* sw_siphash24, which the tokens use */
 #include "core/strview.h"
 #include "net/addr.h"
 
-#define SW_TOKEN_KEY_LEN 16
+#define SW_TOKEN_KEY_LEN SW_SIPHASH_KEY_LEN
 #define SW_TOKEN_HEX_LEN 16
 #define SW_TOKEN_B62_LEN 11
 #define SW_TOKEN_BRANCH_COOKIE "z9hG4bK" /* RFC 3261 section 8.1.1.7 */
@@ -42,12 +43,6 @@ enum sw_token_field {
 	SW_TOKEN_TAG = 1u << 1,
 	SW_TOKEN_CALL_ID = 1u << 2,
 };
-
-/*
- * SipHash-2-4 of len bytes at data under a 16-byte key, as the reference implementation computes
- * it (the 64-bit result of its byte output read little-endian). data may be NULL when len is 0.
- */
-uint64_t sw_siphash24(const uint8_t key[SW_TOKEN_KEY_LEN], const void *data, size_t len);
 
 /* Fill key with 16 bytes from the kernel's random source. 0, or SW_E_IO when there is none. */
 int sw_token_key_random(struct sw_token_key *key);

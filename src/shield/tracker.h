@@ -8,7 +8,19 @@
  * allocated once at creation: a trusted pool and an untrusted pool (denied sources live in the
  * untrusted pool). A flood of new untrusted sources evicts only untrusted entries (denied ones
  * last, the least recently seen first); a trusted endpoint leaves its pool only for another
- * trusted endpoint, least recently seen first. Nothing is allocated after creation.
+ * trusted endpoint, least recently seen first (endpoints no longer trusted before those that
+ * are). Nothing is allocated after creation. Buckets are chosen by SipHash-2-4 under a key from
+ * getrandom, so nobody outside can aim sources at one bucket. 88 bytes per tracked source, index
+ * included (sizeof(struct sw_tracked) is 80). tracker.c explains the layout.
+ *
+ * State changes: the policy changes an entry's state (struct sw_src) after the call that returned
+ * it, and the tracker learns of the change at its next calls (it rechecks the last four entries
+ * it handed out; it does not read entries when it evicts, which would cost a memory round trip
+ * per new source). So change an entry only before four more lookups; the engine's natural order
+ * (get, policy, then perhaps addr or promote) is fine, and so are changes made by a foreach
+ * callback. A deny-period running out needs nothing: the tracker checks that when it must.
+ *
+ * Not thread-safe: one tracker per thread, or a lock around it.
  */
 #ifndef SW_SHIELD_TRACKER_H
 #define SW_SHIELD_TRACKER_H
@@ -27,37 +39,70 @@ struct sw_tracker_cfg {
 	uint8_t ipv6_prefix;      /* IPv6 untrusted sources aggregated to this length, 1-128 */
 };
 
-/* A tracked source: the key and the policy state, as returned by lookups. */
+/* A tracked source: the key and the policy state, as returned by lookups. 80 bytes. */
 struct sw_tracked {
 	struct sw_endpoint key; /* port 0 for address entries; IPv6 masked to the prefix */
-	uint16_t realm;         /* realm index remembered with the entry */
+	uint16_t realm;         /* realm index remembered with the entry (0 when created) */
+	uint8_t endpoint;       /* 1: a trusted-pool endpoint entry (address and port); 0: address */
 	struct sw_src src;
 };
 
+/*
+ * Allocate (mmap) and key a tracker. The pools get trusted_percent and the rest of cfg->memory
+ * minus the tracker's own few hundred bytes, each rounded down to whole buckets of 8 entries
+ * (704 bytes). 0; SW_E_INVAL for a bad setting or memory too small for a bucket per pool;
+ * SW_E_RANGE for more than 2^32 buckets; SW_E_NOMEM; SW_E_IO without a random source.
+ */
 int sw_tracker_new(const struct sw_tracker_cfg *cfg, struct sw_tracker **ret);
 void sw_tracker_free(struct sw_tracker *t);
 
 /*
  * The entry for a packet from (or to) ep: the trusted endpoint entry for ep's address and port
  * if there is one, else the address entry, created (possibly evicting another) when create is
- * set. NULL only when create is not set and there is no entry. The pointer stays valid until the
- * next call that can create, promote or evict.
+ * set; a new entry is untrusted with its window starting at now_ms, realm 0 (set it). NULL when
+ * create is not set and there is no entry, or for an unknown address family. The pointer stays
+ * valid until the next call that can create, promote or evict. Sets src.last_seen_s.
  */
 struct sw_tracked *sw_tracker_get(struct sw_tracker *t, const struct sw_endpoint *ep, int create,
 				  uint64_t now_ms);
 
 /*
  * Move a source that became trusted into the trusted pool as an endpoint entry (address and
- * port of ep), copying its state; the address entry stays for the other endpoints behind it.
- * Returns the endpoint entry. Call after the policy set state = trusted on an address entry.
+ * port of ep), copying its state and realm; the address entry stays, its state set back to
+ * untrusted, for the other endpoints behind the address. Returns the endpoint entry (addr_entry
+ * itself when it already is one: a demoted endpoint promoted again), or NULL for an unknown
+ * address family. Call when the policy's decision says promoted. The address entry's pointer
+ * stays valid (promote only touches the trusted pool).
  */
 struct sw_tracked *sw_tracker_promote(struct sw_tracker *t, struct sw_tracked *addr_entry,
 				      const struct sw_endpoint *ep, uint64_t now_ms);
 
-/* The address entry of ep (port ignored), or NULL; for NAT counting. */
+/*
+ * Start loading what sw_tracker_get(t, ep, ...) will read (the hash is computed and the candidate
+ * buckets' cache lines are prefetched) and return at once. An engine that receives packets in
+ * batches calls this for a few packets ahead of the one it handles, so the memory latency of
+ * several lookups overlaps: a lookup in a table larger than the caches is one memory round trip,
+ * and this is how to pay it once per batch rather than once per packet. Changes nothing.
+ */
+void sw_tracker_prefetch(const struct sw_tracker *t, const struct sw_endpoint *ep);
+
+/* The address entry of ep (port ignored), or NULL; for NAT checks. Not a use (no LRU touch). */
 struct sw_tracked *sw_tracker_get_addr(struct sw_tracker *t, const struct sw_endpoint *ep);
 
-/* Forget ep's entries (operator `unblock`). Returns how many were removed. */
+/*
+ * The address entry of ep (port ignored), created (possibly evicting another untrusted entry)
+ * when there is none: for sw_policy_endpoint_denied after a trusted endpoint was denied, whose
+ * address entry a flood may have evicted. NULL only for an unknown address family. Like
+ * sw_tracker_get, it never touches the trusted pool.
+ */
+struct sw_tracked *sw_tracker_addr(struct sw_tracker *t, const struct sw_endpoint *ep,
+				   uint64_t now_ms);
+
+/*
+ * Forget ep's entries (operator `unblock`): its address entry and the endpoint entry of its port,
+ * or with port 0 every endpoint entry of the address (a scan of the trusted pool). Returns how
+ * many were removed.
+ */
 int sw_tracker_remove(struct sw_tracker *t, const struct sw_endpoint *ep);
 
 struct sw_tracker_stats {
@@ -67,6 +112,7 @@ struct sw_tracker_stats {
 	size_t bytes;          /* memory held, all of it allocated at creation */
 	size_t bytes_per_entry; /* sizeof an entry slot, index included */
 };
+/* Counts by state scan every entry: O(capacity), for reports and metrics, not per packet. */
 void sw_tracker_stats(const struct sw_tracker *t, struct sw_tracker_stats *ret);
 
 /* Visit every entry (for `inspect` reports and the shield's `list`). Stops when fn returns != 0. */

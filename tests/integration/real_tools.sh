@@ -272,7 +272,7 @@ if [ "${SW_CAPTURE_ONLY:-0}" = 1 ]; then
 fi
 
 # --- sipwarden -----------------------------------------------------------------
-"$SIPWARDEN" inspect --json "$PCAP" >"$WORK/out.jsonl" 2>"$WORK/sipwarden.err"
+"$SIPWARDEN" inspect --messages --json "$PCAP" >"$WORK/out.jsonl" 2>"$WORK/sipwarden.err"
 SW_RC=$?
 if [ $SW_RC -ne 0 ]; then
 	cat "$WORK/sipwarden.err"
