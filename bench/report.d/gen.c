@@ -181,9 +181,8 @@ int main(int argc, char **argv)
 	      "\"hostname_source\",\"naics\",\"sector\"\n",
 	      stdout);
 	static const unsigned codes[] = {200, 404, 401, 403, 400, 503};
-	static const char *const reasons[] = {"OK",		  "Not Found", "Unauthorized",
-					      "Forbidden",	  "Bad Request",
-					      "Service Unavailable"};
+	static const char *const reasons[] = {"OK",        "Not Found",   "Unauthorized",
+					      "Forbidden", "Bad Request", "Service Unavailable"};
 	for (unsigned long long i = 0; i < rows; i++) {
 		char ip[64], ua[128] = "", server[128] = "", via[160] = "", to[128] = "",
 			     from[128] = "", callid[64] = "", contact[128] = "", host[64] = "";
@@ -195,16 +194,22 @@ int main(int argc, char **argv)
 			snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a >> 24, a >> 16 & 255,
 				 a >> 8 & 255, a & 255);
 		unsigned cr = pick(100);
-		unsigned ci = cr < 45 ? 0 : cr < 65 ? 1 : cr < 80 ? 2 : cr < 90 ? 3 : cr < 98 ? 4 : 5;
+		unsigned ci = cr < 45 ? 0 :
+			      cr < 65 ? 1 :
+			      cr < 80 ? 2 :
+			      cr < 90 ? 3 :
+			      cr < 98 ? 4 :
+					5;
 		unsigned kind = pick(100); /* < 45 server, < 65 user agent */
 		if (kind < 45)
 			product(server, sizeof(server), skew(24));
 		else if (kind < 65)
 			product(ua, sizeof(ua), skew(24));
 		if (kind < 65) {
-			snprintf(via, sizeof(via),
-				 "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK%08x;rport=5060;received=%s",
-				 (unsigned)rnd(), "192.0.2.1");
+			snprintf(
+				via, sizeof(via),
+				"SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK%08x;rport=5060;received=%s",
+				(unsigned)rnd(), "192.0.2.1");
 			snprintf(to, sizeof(to), "\"%s\" <sip:nm@nm>;tag=%08x",
 				 pick(2) ? "Anonymous" : "nm", (unsigned)rnd());
 			snprintf(from, sizeof(from), "<sip:nm@nm>;tag=root");
@@ -238,7 +243,8 @@ int main(int argc, char **argv)
 		printf(",%s,%s,", kind < 65 ? "\"42 OPTIONS\"" : "", callid);
 		if (kind < 65)
 			field("INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY");
-		printf(",%.2f,%u,%s,%s,%s\n", rs / 7.0, rs, ptr ? "ptr" : "", sector ? "517311" : "0",
+		printf(",%.2f,%u,%s,%s,%s\n", rs / 7.0, rs, ptr ? "ptr" : "",
+		       sector ? "517311" : "0",
 		       sector ? "\"Communications, Service Provider, and Hosting Service\"" : "");
 	}
 	return fflush(stdout) == 0 ? 0 : 1;

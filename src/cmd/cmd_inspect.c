@@ -48,14 +48,14 @@ enum {
 };
 
 static const struct sw_opt inspect_opts[] = {
-	{"json", 'j', NULL, "JSON Lines: one object per source and totals (per message with --messages)",
-	 OPT_JSON},
+	{"json", 'j', NULL,
+	 "JSON Lines: one object per source and totals (per message with --messages)", OPT_JSON},
 	{"messages", 'm', NULL, "print each SIP message parsed, not the shield's verdicts",
 	 OPT_MESSAGES},
 	{"config", 'c', "FILE", "shield configuration (default: the built-in conf/shield.conf)",
 	 OPT_CONFIG},
-	{"sip-port", 'p', "PORT", "the server's SIP port, instead of the config's sip-port (repeat)",
-	 OPT_SIP_PORT},
+	{"sip-port", 'p', "PORT",
+	 "the server's SIP port, instead of the config's sip-port (repeat)", OPT_SIP_PORT},
 	{"server", 's', "ADDR", "the server's address: tells its packets from the others'",
 	 OPT_SERVER},
 	{"log", 'l', "FILE", "write the matched-message log (JSON Lines) to FILE", OPT_LOG},
@@ -430,8 +430,9 @@ static int run_inspect(int argc, char **argv)
 				raw++;
 		}
 		if (captures && raw) {
-			sw_cmd_err(&sw_cmd_inspect,
-				   "verdicts need captures: give only pcap/pcapng files, or --messages");
+			sw_cmd_err(
+				&sw_cmd_inspect,
+				"verdicts need captures: give only pcap/pcapng files, or --messages");
 			return SW_EXIT_USAGE;
 		}
 		if (captures) {

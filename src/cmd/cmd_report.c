@@ -42,12 +42,11 @@ static const struct sw_opt report_opts[] = {
 	 O_RESOLVER},
 	{"rdns-concurrency", 0, "N", "enrich: PTR queries in flight at once, 1-4096 (default 256)",
 	 O_RDNS_CONCURRENCY},
-	{"rdns-timeout", 0, "MS", "enrich: give up on a PTR query after MS milliseconds (default 2000)",
-	 O_RDNS_TIMEOUT},
-	{"asn-db", 0, "FILE", "enrich: MaxMind DB (GeoLite2-ASN or compatible) for asn",
-	 O_ASN_DB},
-	{"city-db", 0, "FILE", "enrich: MaxMind DB (GeoLite2-City or compatible) for geo, region, city",
-	 O_CITY_DB},
+	{"rdns-timeout", 0, "MS",
+	 "enrich: give up on a PTR query after MS milliseconds (default 2000)", O_RDNS_TIMEOUT},
+	{"asn-db", 0, "FILE", "enrich: MaxMind DB (GeoLite2-ASN or compatible) for asn", O_ASN_DB},
+	{"city-db", 0, "FILE",
+	 "enrich: MaxMind DB (GeoLite2-City or compatible) for geo, region, city", O_CITY_DB},
 	{"sector-map", 0, "FILE", "enrich: ASN/prefix to NAICS and sector mapping file",
 	 O_SECTOR_MAP},
 	{"quiet", 'q', NULL, "no notes on standard error (errors are still printed)", O_QUIET},
@@ -69,7 +68,8 @@ static int on_opt(void *ctx, int key, const char *v, char *err, size_t errlen)
 		return 0;
 	case O_TOP:
 		if (sw_parse_uint(v, 1, 1000, &n) != 0) {
-			snprintf(err, errlen, "--top '%s': expected a whole number from 1 to 1000", v);
+			snprintf(err, errlen, "--top '%s': expected a whole number from 1 to 1000",
+				 v);
 			return SW_E_INVAL;
 		}
 		a->top = (unsigned)n;
@@ -90,7 +90,8 @@ static int on_opt(void *ctx, int key, const char *v, char *err, size_t errlen)
 	case O_AMP_CHANGE:
 		if (sw_parse_uint(v, 0, 100000, &n) != 0) {
 			snprintf(err, errlen,
-				 "--amp-change '%s': expected a whole percentage from 0 to 100000", v);
+				 "--amp-change '%s': expected a whole percentage from 0 to 100000",
+				 v);
 			return SW_E_INVAL;
 		}
 		a->amp_change = (unsigned)n;
@@ -173,7 +174,8 @@ int report_close_out(const char *sub, const char *path, FILE *f)
 	else
 		bad |= fclose(f) != 0;
 	if (bad) {
-		report_err(sub, "%s: write error", path && strcmp(path, "-") ? path : "standard output");
+		report_err(sub, "%s: write error",
+			   path && strcmp(path, "-") ? path : "standard output");
 		return SW_EXIT_USAGE;
 	}
 	return SW_EXIT_OK;
@@ -184,7 +186,7 @@ void report_note_bad(const char *sub, const struct sw_report_reader *r, int quie
 	const struct sw_report_read_stats *st = sw_report_reader_stats(r);
 	if (!st->bad_rows || quiet)
 		return;
-	report_err(sub, "%s: %" PRIu64 " row(s) could not be parsed and were skipped", 
+	report_err(sub, "%s: %" PRIu64 " row(s) could not be parsed and were skipped",
 		   sw_report_reader_path(r), st->bad_rows);
 	for (unsigned i = 0; i < st->nbad; i++)
 		report_err(sub, "%s: %s", sw_report_reader_path(r), st->bad[i]);
@@ -243,12 +245,14 @@ static int run_summary(struct report_args *a, int nfiles, char **files)
 		sw_summary_free(s);
 		return SW_EXIT_USAGE;
 	}
-	int rc = a->json ? sw_summary_json(s, out, a->top) : sw_summary_text(s, out, a->top, a->raw);
+	int rc = a->json ? sw_summary_json(s, out, a->top) :
+			   sw_summary_text(s, out, a->top, a->raw);
 	if (rc == SW_E_NOMEM)
 		report_err("summary", "out of memory");
 	int cs = report_close_out("summary", a->output, out);
 	if (!a->quiet && !a->json && sw_summary_bad_rows(s))
-		report_err("summary", "%" PRIu64 " row(s) could not be parsed (listed under 'problems')",
+		report_err("summary",
+			   "%" PRIu64 " row(s) could not be parsed (listed under 'problems')",
 			   sw_summary_bad_rows(s));
 	sw_summary_free(s);
 	return cs ? cs : rc ? SW_EXIT_USAGE : status;
@@ -317,9 +321,10 @@ static int run_report(int argc, char **argv)
 		return SW_EXIT_OK;
 	}
 	for (size_t i = 0; report_opts[i].name; i++)
-		if ((a.given & (1u << report_opts[i].key)) && !(sub->opts & (1u << report_opts[i].key))) {
-			report_err(sub->name, "option --%s does not apply to %s", report_opts[i].name,
-				   sub->name);
+		if ((a.given & (1u << report_opts[i].key)) &&
+		    !(sub->opts & (1u << report_opts[i].key))) {
+			report_err(sub->name, "option --%s does not apply to %s",
+				   report_opts[i].name, sub->name);
 			return SW_EXIT_USAGE;
 		}
 	int nfiles = argc - 1 - first;

@@ -33,7 +33,8 @@ int report_run_chart(struct report_args *a, int nfiles, char **files)
 		report_err("chart", "out of memory");
 	int cs = report_close_out("chart", a->output, out);
 	if (!a->quiet && sw_summary_bad_rows(s))
-		report_err("chart", "%llu row(s) could not be parsed (sipwarden report summary lists them)",
+		report_err("chart",
+			   "%llu row(s) could not be parsed (sipwarden report summary lists them)",
 			   (unsigned long long)sw_summary_bad_rows(s));
 	sw_summary_free(s);
 	return cs ? cs : rc ? SW_EXIT_USAGE : status;

@@ -46,7 +46,7 @@ static int read_side(struct sw_diff *d, const char *path, sw_report_row_fn fn, i
 int report_run_diff(struct report_args *a, int nfiles, char **files)
 {
 	(void)nfiles;
-	const struct sw_diff_writer *w = strcmp(a->format, "csv") == 0	 ? &sw_diff_csv_writer :
+	const struct sw_diff_writer *w = strcmp(a->format, "csv") == 0  ? &sw_diff_csv_writer :
 					 strcmp(a->format, "json") == 0 ? &sw_diff_json_writer :
 									  &sw_diff_text_writer;
 	FILE *out = report_open_out("diff", a->output, "w");
@@ -74,12 +74,13 @@ int report_run_diff(struct report_args *a, int nfiles, char **files)
 	uint64_t skipped = st->dup_old + st->dup_new + st->badkey_old + st->badkey_new;
 	if (skipped) {
 		if (!a->quiet)
-			report_err("diff",
-				   "%" PRIu64 " rows skipped: %" PRIu64 " + %" PRIu64
-				   " repeated keys (old + new; the first row of a key wins), %" PRIu64
-				   " + %" PRIu64 " without a usable ip or port; first: %s",
-				   skipped, st->dup_old, st->dup_new, st->badkey_old, st->badkey_new,
-				   st->first_problem[0] ? st->first_problem : "a repeated key");
+			report_err(
+				"diff",
+				"%" PRIu64 " rows skipped: %" PRIu64 " + %" PRIu64
+				" repeated keys (old + new; the first row of a key wins), %" PRIu64
+				" + %" PRIu64 " without a usable ip or port; first: %s",
+				skipped, st->dup_old, st->dup_new, st->badkey_old, st->badkey_new,
+				st->first_problem[0] ? st->first_problem : "a repeated key");
 		if (st->badkey_old + st->badkey_new && status == SW_EXIT_OK)
 			status = SW_EXIT_PROBLEMS;
 	}

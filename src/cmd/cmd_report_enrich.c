@@ -26,7 +26,7 @@
 
 static const enum sw_scan_col enrich_cols[] = {
 	SW_SCAN_COL_HOSTNAME, SW_SCAN_COL_HOSTNAME_SOURCE, SW_SCAN_COL_ASN,
-	SW_SCAN_COL_GEO,      SW_SCAN_COL_REGION,	  SW_SCAN_COL_CITY,
+	SW_SCAN_COL_GEO,      SW_SCAN_COL_REGION,          SW_SCAN_COL_CITY,
 	SW_SCAN_COL_NAICS,    SW_SCAN_COL_SECTOR,
 };
 #define NENRICH (sizeof(enrich_cols) / sizeof(enrich_cols[0]))
@@ -62,8 +62,8 @@ static void warn(void *ctx, const char *msg)
 }
 
 /* The value of enrichment column c for a written row. */
-static struct sw_str enriched(const struct enrich_run *x, const struct slot *s,
-			      enum sw_scan_col c, struct sw_str input)
+static struct sw_str enriched(const struct enrich_run *x, const struct slot *s, enum sw_scan_col c,
+			      struct sw_str input)
 {
 	if (!s->looked_up || !(x->sources & sw_enrich_col_source(c)))
 		return input;
@@ -242,7 +242,8 @@ int report_run_enrich(struct report_args *a, int nfiles, char **files)
 	}
 	if (x.badip) {
 		report_err("enrich",
-			   "%" PRIu64 " rows have an ip that is not an address (written unchanged); "
+			   "%" PRIu64
+			   " rows have an ip that is not an address (written unchanged); "
 			   "first: %s",
 			   x.badip, x.first_badip);
 		if (status == SW_EXIT_OK)
@@ -250,7 +251,7 @@ int report_run_enrich(struct report_args *a, int nfiles, char **files)
 	}
 	if (!a->quiet)
 		fprintf(stderr, "sipwarden report enrich: %" PRIu64 " rows written to %s\n", x.rows,
-			files[1]);
+			strcmp(files[1], "-") ? files[1] : "standard output");
 out:
 	sw_enrich_free(x.e); /* completes what is pending before the window goes */
 	if (x.out) {

@@ -77,7 +77,8 @@ int report_run_split(struct report_args *a, int nfiles, char **files)
 	if (!a->quiet && by == SW_SPLIT_PREFIX)
 		fprintf(stderr, " (%" PRIu64 " rows in no prefix: unmatched.csv)\n", st->unmatched);
 	if (st->badip) {
-		report_err("split", "%" PRIu64 " rows have an ip that is not an address (in unmatched.csv)",
+		report_err("split",
+			   "%" PRIu64 " rows have an ip that is not an address (in unmatched.csv)",
 			   st->badip);
 		if (status == SW_EXIT_OK)
 			status = SW_EXIT_PROBLEMS;

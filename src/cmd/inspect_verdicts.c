@@ -277,8 +277,8 @@ static int run_capture(struct run *r, const char *path)
 			return SW_EXIT_USAGE;
 		}
 		account(s, &p, &v, d.ts_usec);
-		if (r->mlog && sw_mlog_wants(&v) && sw_mlog_write(r->mlog, r->engine, &p, &v,
-								  d.ts_usec) < 0) {
+		if (r->mlog && sw_mlog_wants(&v) &&
+		    sw_mlog_write(r->mlog, r->engine, &p, &v, d.ts_usec) < 0) {
 			sw_cmd_err(&sw_cmd_inspect, "writing the log: %s", strerror(errno));
 			r->status = SW_EXIT_PROBLEMS;
 		}
@@ -478,8 +478,8 @@ static void print_totals(struct run *r, struct sw_json *j)
 	       " untrusted; %" PRIu64 " fingerprinted); %" PRIu64 " messages from them (%" PRIu64
 	       " dropped), %" PRIu64 " to them (%" PRIu64 " dropped); %" PRIu64
 	       " promotions, %" PRIu64 " denials\n",
-	       t.sources, t.denied, t.trusted, t.untrusted, t.identified, t.in, t.in_dropped,
-	       t.out, t.out_dropped, st->promoted, st->denied);
+	       t.sources, t.denied, t.trusted, t.untrusted, t.identified, t.in, t.in_dropped, t.out,
+	       t.out_dropped, st->promoted, st->denied);
 	printf("config: %s\n", r->cfg->source);
 }
 
@@ -488,8 +488,8 @@ int sw_inspect_verdicts(const struct sw_inspect_verdict_opts *o, char **files, i
 	static struct sw_shield_config cfg; /* large: not on the stack */
 	char err[1024];
 	struct run r = {.o = o, .cfg = &cfg};
-	int rc = o->config ? sw_shield_config_load(o->config, &cfg, err, sizeof(err))
-			   : sw_shield_config_default(&cfg, err, sizeof(err));
+	int rc = o->config ? sw_shield_config_load(o->config, &cfg, err, sizeof(err)) :
+			     sw_shield_config_default(&cfg, err, sizeof(err));
 	if (rc != 0) {
 		sw_cmd_err(&sw_cmd_inspect, "%s", err);
 		return SW_EXIT_USAGE;
@@ -502,8 +502,8 @@ int sw_inspect_verdicts(const struct sw_inspect_verdict_opts *o, char **files, i
 		sw_cmd_err(&sw_cmd_inspect, "%s", err);
 		return SW_EXIT_USAGE;
 	}
-	r.threshold = cfg.fingerprint_threshold ? cfg.fingerprint_threshold
-						: sw_rules_threshold(sw_engine_rules(r.engine));
+	r.threshold = cfg.fingerprint_threshold ? cfg.fingerprint_threshold :
+						  sw_rules_threshold(sw_engine_rules(r.engine));
 	if ((o->log || o->log_pcap) &&
 	    sw_mlog_open(o->log ? o->log : "", cfg.log_max_size, o->log_pcap ? o->log_pcap : "",
 			 cfg.log_pcap_max_size, &r.mlog, err, sizeof(err)) != 0) {

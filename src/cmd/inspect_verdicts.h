@@ -15,7 +15,7 @@ struct sw_inspect_verdict_opts {
 	const char *log;      /* --log FILE: matched-message log, NULL = none */
 	const char *log_pcap; /* --log-pcap FILE: dropped packets, NULL = none */
 	uint16_t sip_ports[16];
-	unsigned nports; /* --sip-port overrides the config's ports when > 0 */
+	unsigned nports;           /* --sip-port overrides the config's ports when > 0 */
 	struct sw_endpoint server; /* --server ADDR: direction by address (family 0 = unset) */
 	int json, quiet;
 };

@@ -114,7 +114,8 @@ int sw_chart_svg(FILE *f, struct sw_summary *s, const char *title, unsigned top)
 		if (bins[i] > maxb)
 			maxb = bins[i];
 	const struct sw_count *e;
-	size_t ngeo = sw_summary_list(s, SW_LIST_GEO, &e), nasn = sw_summary_list(s, SW_LIST_ASN, &e);
+	size_t ngeo = sw_summary_list(s, SW_LIST_GEO, &e),
+	       nasn = sw_summary_list(s, SW_LIST_ASN, &e);
 	size_t nprod = sw_summary_list(s, SW_LIST_PRODUCT, &e);
 	size_t side = ngeo > nasn ? ngeo : nasn;
 	side = side > top ? top : side;
@@ -178,10 +179,12 @@ int sw_chart_svg(FILE *f, struct sw_summary *s, const char *title, unsigned top)
 		double x = hx + bw * i + 3;
 		char range[40];
 		if (i + 1 < SW_AMP_HIST_BINS)
-			snprintf(range, sizeof(range), "%g\xe2\x80\x93%g", (double)sw_amp_hist_lo[i] / 100,
+			snprintf(range, sizeof(range), "%g\xe2\x80\x93%g",
+				 (double)sw_amp_hist_lo[i] / 100,
 				 (double)sw_amp_hist_lo[i + 1] / 100);
 		else
-			snprintf(range, sizeof(range), "\xe2\x89\xa5%g", (double)sw_amp_hist_lo[i] / 100);
+			snprintf(range, sizeof(range), "\xe2\x89\xa5%g",
+				 (double)sw_amp_hist_lo[i] / 100);
 		fprintf(f,
 			"<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 			"fill=\"#c0392b\"><title>amplification %s: %" PRIu64 "</title></rect>\n",

@@ -98,7 +98,8 @@ static int find(struct sw_counter *c, struct sw_str key, int create, uint32_t *r
 	uint32_t j = (uint32_t)h & (c->nslots - 1);
 	for (; c->slot[j]; j = (j + 1) & (c->nslots - 1)) {
 		struct entry *e = &c->e[c->slot[j] - 1];
-		if (e->hash == h && e->len == len && memcmp(c->arena + e->off, p, len) == 0) {
+		if (e->hash == h && e->len == len &&
+		    (len == 0 || memcmp(c->arena + e->off, p, len) == 0)) {
 			*ret = c->slot[j] - 1;
 			return 0;
 		}
@@ -132,7 +133,8 @@ static int find(struct sw_counter *c, struct sw_str key, int create, uint32_t *r
 		c->cap = cap;
 	}
 	c->sorted_ok = 0;
-	memcpy(c->arena + c->used, p, len);
+	if (len)
+		memcpy(c->arena + c->used, p, len);
 	c->e[c->ne] = (struct entry){h, c->used, (uint32_t)len, 0};
 	c->used += len;
 	c->slot[j] = ++c->ne;
@@ -163,7 +165,8 @@ struct sw_count sw_counter_get(const struct sw_counter *c, uint32_t id)
 {
 	struct sw_count r = {SW_STR_NULL, 0};
 	if (id < c->ne)
-		r = (struct sw_count){sw_str_make(c->arena + c->e[id].off, c->e[id].len),
+		r = (struct sw_count){sw_str_make(c->e[id].len ? c->arena + c->e[id].off : "",
+						  c->e[id].len),
 				      c->e[id].n};
 	return r;
 }

@@ -410,9 +410,20 @@ static int text_end(FILE *f, const struct sw_diff_stats *st)
 }
 
 static const char *const csv_cols[] = {
-	"change",	      "ip",		"port",		  "asn",	   "geo",
-	"changed",	      "old_user_agent", "new_user_agent", "old_server",	   "new_server",
-	"old_sip_code",	      "new_sip_code",	"old_amplification", "new_amplification",
+	"change",
+	"ip",
+	"port",
+	"asn",
+	"geo",
+	"changed",
+	"old_user_agent",
+	"new_user_agent",
+	"old_server",
+	"new_server",
+	"old_sip_code",
+	"new_sip_code",
+	"old_amplification",
+	"new_amplification",
 };
 
 static int csv_begin(FILE *f)
@@ -457,8 +468,7 @@ static int csv_change(FILE *f, const struct sw_diff_change *c)
 	return sw_csv_end(&w);
 }
 
-static void json_side(struct sw_json *j, const char *key, const struct sw_diff_side *s,
-		      int present)
+static void json_side(struct sw_json *j, const char *key, const struct sw_diff_side *s, int present)
 {
 	if (!present) {
 		sw_json_null(j, key);

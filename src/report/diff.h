@@ -53,9 +53,9 @@ struct sw_diff_change {
 
 struct sw_diff_stats {
 	uint64_t old_rows, new_rows, added, gone, changed, unchanged;
-	uint64_t dup_old, dup_new;           /* repeated keys, skipped */
-	uint64_t badkey_old, badkey_new;     /* ip not an address, skipped */
-	char first_problem[200];             /* where the first skipped row was */
+	uint64_t dup_old, dup_new;       /* repeated keys, skipped */
+	uint64_t badkey_old, badkey_new; /* ip not an address, skipped */
+	char first_problem[200];         /* where the first skipped row was */
 };
 
 struct sw_diff_writer {

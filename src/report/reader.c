@@ -718,8 +718,8 @@ static int csv_failed(struct sw_report_reader *r, char *err, size_t errlen)
 		return r->stop_rc;
 	if (csv_error(&r->csv) == CSV_ENOMEM || csv_error(&r->csv) == CSV_ETOOBIG) {
 		sw_errf(err, errlen,
-			"%s: line %llu: a field longer than %u bytes (a quote never closed?)", r->path,
-			(unsigned long long)r->line, SW_REPORT_ROW_MAX);
+			"%s: line %llu: a field longer than %u bytes (a quote never closed?)",
+			r->path, (unsigned long long)r->line, SW_REPORT_ROW_MAX);
 		return SW_E_LIMIT;
 	}
 	sw_errf(err, errlen, "%s: line %llu: %s", r->path, (unsigned long long)r->line,
@@ -738,8 +738,7 @@ static int run_csv(struct sw_report_reader *r, char *err, size_t errlen)
 				break;
 		}
 		size_t n = r->dlen - r->pos;
-		if (csv_parse(&r->csv, r->data + r->pos, n, field_cb, row_cb, r) != n ||
-		    r->stop_rc)
+		if (csv_parse(&r->csv, r->data + r->pos, n, field_cb, row_cb, r) != n || r->stop_rc)
 			return csv_failed(r, err, errlen);
 		r->pos = r->dlen;
 	}
@@ -747,8 +746,7 @@ static int run_csv(struct sw_report_reader *r, char *err, size_t errlen)
 	return r->stop_rc ? csv_failed(r, err, errlen) : 0;
 }
 
-int sw_report_reader_open(const char *path, struct sw_report_reader **ret, char *err,
-			  size_t errlen)
+int sw_report_reader_open(const char *path, struct sw_report_reader **ret, char *err, size_t errlen)
 {
 	int rc = SW_E_NOMEM;
 	struct sw_report_reader *r = calloc(1, sizeof(*r));

@@ -77,8 +77,7 @@ static int keep_name(struct sw_split *s, const char *p, size_t n, uint32_t *ret)
 	return 0;
 }
 
-static int map_entry(struct sw_split *s, const char *entry, size_t len, char *err,
-		     size_t errlen)
+static int map_entry(struct sw_split *s, const char *entry, size_t len, char *err, size_t errlen)
 {
 	size_t k = 0;
 	while (k < len && entry[k] != ' ' && entry[k] != '\t')
@@ -185,13 +184,13 @@ static int map_build(struct sw_split *s, char *err, size_t errlen)
 		if (top) {
 			struct range *p = &s->r[stack[top - 1]];
 			if (sw_u128_cmp(p->lo, r->lo) == 0 && sw_u128_cmp(p->hi, r->hi) == 0) {
-				snprintf(err, errlen, "%s:%u: the prefix of line %u again", s->map_path,
-					 r->line > p->line ? r->line : p->line,
+				snprintf(err, errlen, "%s:%u: the prefix of line %u again",
+					 s->map_path, r->line > p->line ? r->line : p->line,
 					 r->line > p->line ? p->line : r->line);
 				rc = SW_E_SYNTAX;
 			} else if (sw_u128_cmp(p->hi, r->hi) < 0) {
-				snprintf(err, errlen, "%s:%u: overlaps line %u partially", s->map_path,
-					 r->line, p->line);
+				snprintf(err, errlen, "%s:%u: overlaps line %u partially",
+					 s->map_path, r->line, p->line);
 				rc = SW_E_SYNTAX;
 			}
 			r->parent = stack[top - 1];
@@ -219,8 +218,8 @@ static int32_t map_find(const struct sw_split *s, struct sw_u128 a)
 	return i;
 }
 
-int sw_split_new(enum sw_split_by by, const char *map_path, const char *dir,
-		 struct sw_split **ret, char *err, size_t errlen)
+int sw_split_new(enum sw_split_by by, const char *map_path, const char *dir, struct sw_split **ret,
+		 char *err, size_t errlen)
 {
 	struct sw_split *s = calloc(1, sizeof(*s));
 	if (!s || !(s->dir = strdup(dir)) || sw_counter_new(SW_SPLIT_GROUPS, &s->ids) != 0) {
@@ -318,8 +317,7 @@ int sw_split_input(struct sw_split *s, const struct sw_report_reader *r)
 }
 
 /* The group file name of a row: name[0..] NUL-terminated, safe as one path component. */
-static void group_name(struct sw_split *s, const struct sw_report_row *row, char *name,
-		       size_t size)
+static void group_name(struct sw_split *s, const struct sw_report_row *row, char *name, size_t size)
 {
 	struct sw_str v = SW_STR_NULL;
 	const char *prefix = "";
@@ -328,9 +326,10 @@ static void group_name(struct sw_split *s, const struct sw_report_row *row, char
 		int fam = sw_report_addr_parse(row->col[SW_SCAN_COL_IP], a);
 		int32_t i = -1;
 		if (fam == 4)
-			i = map_find(s, (struct sw_u128){0xffffu, (uint64_t)a[0] << 24 |
-									  (uint64_t)a[1] << 16 |
-									  (uint64_t)a[2] << 8 | a[3]});
+			i = map_find(s,
+				     (struct sw_u128){0xffffu, (uint64_t)a[0] << 24 |
+								       (uint64_t)a[1] << 16 |
+								       (uint64_t)a[2] << 8 | a[3]});
 		else if (fam == 6)
 			i = map_find(s, sw_u128_from_bytes(a));
 		if (!fam)
@@ -358,8 +357,8 @@ static void group_name(struct sw_split *s, const struct sw_report_row *row, char
 	size_t o = (size_t)snprintf(name, size, "%s", prefix);
 	for (uint32_t i = 0; i < v.len && o + 1 < size && o < 100; i++) {
 		char c = v.p[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			 c == '-' || c == '_' || (c == '.' && o > 0);
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '-' || c == '_' || (c == '.' && o > 0);
 		name[o++] = ok ? c : '_';
 	}
 	name[o] = '\0';

@@ -42,8 +42,8 @@ struct sw_split; /* opaque */
  * Prepare a split into dir (created when missing); for SW_SPLIT_PREFIX load map_path.
  * Returns 0 or a code with one line in err.
  */
-int sw_split_new(enum sw_split_by by, const char *map_path, const char *dir,
-		 struct sw_split **ret, char *err, size_t errlen);
+int sw_split_new(enum sw_split_by by, const char *map_path, const char *dir, struct sw_split **ret,
+		 char *err, size_t errlen);
 void sw_split_free(struct sw_split *s);
 
 /* The column the split needs (asn, geo or ip). */

@@ -20,8 +20,8 @@
 
 #include "core/strview.h"
 
-#define SW_AMP_DIRECT 100000u             /* centi values counted one by one: 0.00 .. 1000.00 */
-#define SW_AMP_OVERFLOW_MAX (16u << 20)   /* values above 1000.00 kept for the quantiles */
+#define SW_AMP_DIRECT 100000u           /* centi values counted one by one: 0.00 .. 1000.00 */
+#define SW_AMP_OVERFLOW_MAX (16u << 20) /* values above 1000.00 kept for the quantiles */
 #define SW_AMP_HIST_BINS 11
 
 struct sw_amp {

@@ -30,7 +30,6 @@ struct sw_summary {
 	int have_resp, have_code, have_asn, have_geo;
 	struct sw_counter *raw[RAW_LISTS];
 	struct sw_counter *fold[RAW_LISTS];
-	uint32_t *fold_id[RAW_LISTS]; /* folded entry of each raw entry */
 	struct sw_counter *asn, *geo;
 	struct sw_summary_problem p_ip, p_amp, p_resp, p_code;
 	int finished;
@@ -69,7 +68,6 @@ void sw_summary_free(struct sw_summary *s)
 	for (int i = 0; i < RAW_LISTS; i++) {
 		sw_counter_free(s->raw[i]);
 		sw_counter_free(s->fold[i]);
-		free(s->fold_id[i]);
 	}
 	sw_counter_free(s->asn);
 	sw_counter_free(s->geo);
@@ -178,21 +176,14 @@ int sw_summary_finish(struct sw_summary *s)
 		int rc = sw_counter_new(SW_SUMMARY_KEYS_MAX, &s->fold[l]);
 		if (rc)
 			return rc;
-		s->fold_id[l] = calloc(n ? n : 1, sizeof(uint32_t));
-		if (!s->fold_id[l])
-			return SW_E_NOMEM;
 		for (uint32_t i = 0; i < n; i++) {
 			struct sw_count c = sw_counter_get(s->raw[l], i);
 			size_t fl = sw_product_fold(c.key, buf);
-			uint32_t id;
-			rc = sw_counter_intern(s->fold[l], sw_str_make(buf, fl), &id);
-			if (rc)
-				return rc;
 			sw_counter_add(s->fold[l], sw_str_make(buf, fl), c.n);
-			s->fold_id[l][i] = id;
 		}
 		if (sw_counter_other(s->raw[l]))
-			sw_counter_add(s->fold[l], SW_STR_LIT("(other values past the table's cap)"),
+			sw_counter_add(s->fold[l],
+				       SW_STR_LIT("(other values past the table's cap)"),
 				       sw_counter_other(s->raw[l]));
 	}
 	return 0;
@@ -291,8 +282,7 @@ static const char *const list_empty[SW_LIST__COUNT] = {
 	"(unknown country)",
 };
 
-static void text_list(struct sw_summary *s, FILE *f, enum sw_summary_list l, unsigned top,
-		      int raw)
+static void text_list(struct sw_summary *s, FILE *f, enum sw_summary_list l, unsigned top, int raw)
 {
 	const struct sw_count *e;
 	size_t n;
@@ -348,7 +338,8 @@ int sw_summary_text(struct sw_summary *s, FILE *f, unsigned top, int raw)
 		fputc('\n', f);
 	}
 	fprintf(f, "%-18s%" PRIu64 " rows, %" PRIu64 " unique addresses%s\n", "responders", s->rows,
-		sw_addrset_count(s->addrs), sw_addrset_full(s->addrs) ? " (at least: cap reached)" : "");
+		sw_addrset_count(s->addrs),
+		sw_addrset_full(s->addrs) ? " (at least: cap reached)" : "");
 	const struct sw_amp *a = &s->amp;
 	if (a->n) {
 		fprintf(f,
@@ -408,7 +399,8 @@ int sw_summary_text(struct sw_summary *s, FILE *f, unsigned top, int raw)
 			const struct file_info *fi = &s->files[i];
 			if (!fi->st.bad_rows)
 				continue;
-			fprintf(f, "  %s: %" PRIu64 " row(s) could not be parsed and were skipped\n",
+			fprintf(f,
+				"  %s: %" PRIu64 " row(s) could not be parsed and were skipped\n",
 				fi->path, fi->st.bad_rows);
 			for (unsigned k = 0; k < fi->st.nbad; k++)
 				fprintf(f, "    %s: %s\n", fi->path, fi->st.bad[k]);
@@ -472,8 +464,7 @@ static void json_list(struct sw_summary *s, struct sw_json *j, int l, const char
 }
 
 /* The top raw values of a product list, versions unfolded. */
-static void json_raw(struct sw_summary *s, struct sw_json *j, int l, const char *key,
-		     unsigned top)
+static void json_raw(struct sw_summary *s, struct sw_json *j, int l, const char *key, unsigned top)
 {
 	const struct sw_count *e;
 	size_t n = sw_counter_sorted(s->raw[l], &e);

@@ -16,7 +16,10 @@
 
 #include "core/err.h"
 
-int sw_token_key_random(struct sw_token_key *key) { return sw_siphash_key_random(key->b); }
+int sw_token_key_random(struct sw_token_key *key)
+{
+	return sw_siphash_key_random(key->b);
+}
 
 int sw_token_make(const struct sw_token_key *key, const struct sw_endpoint *ep, uint64_t *ret_token)
 {

@@ -171,7 +171,8 @@ static char *reader(char *str, int num, void *stream)
 			const char *name = trim_view(t + 1, &nlen);
 			char sec[sizeof(ld->sec_name)];
 			if (nlen >= sizeof(sec)) {
-				fail(ld, "section name longer than %zu characters", sizeof(sec) - 1);
+				fail(ld, "section name longer than %zu characters",
+				     sizeof(sec) - 1);
 			} else {
 				memcpy(sec, name, nlen);
 				sec[nlen] = '\0';
@@ -380,8 +381,9 @@ static int set_value(struct loader *ld, const struct key *k, void *base, const c
 		return 1;
 	case K_SIZE:
 		if (parse_size(v, &n) != 0 || n < k->min || n > k->max)
-			return fail(ld, "%s = '%s': expected a size (bytes, or with K, M, G) from %llu "
-					"to %llu bytes",
+			return fail(ld,
+				    "%s = '%s': expected a size (bytes, or with K, M, G) from %llu "
+				    "to %llu bytes",
 				    k->name, v, (unsigned long long)k->min,
 				    (unsigned long long)k->max);
 		*(uint64_t *)((char *)base + k->off) = n;
@@ -397,7 +399,8 @@ static int set_value(struct loader *ld, const struct key *k, void *base, const c
 	case K_TRUST: {
 		enum sw_trust_level t;
 		if (sw_trust_level_parse(v, &t) != 0)
-			return fail(ld, "%s = '%s': expected high, medium, low or none", k->name, v);
+			return fail(ld, "%s = '%s': expected high, medium, low or none", k->name,
+				    v);
 		*(enum sw_trust_level *)((char *)base + k->off) = t;
 		return 1;
 	}
@@ -431,7 +434,8 @@ static int start_section(struct loader *ld, const char *section)
 		name = section + 4;
 		ld->sec = SEC_ACL;
 	} else {
-		return fail(ld, "unknown section [%s] (expected [shield], [realm NAME] or [acl NAME])",
+		return fail(ld,
+			    "unknown section [%s] (expected [shield], [realm NAME] or [acl NAME])",
 			    section);
 	}
 	while (*name == ' ')
@@ -519,8 +523,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		case K_ACL_ADDR: {
 			int rc = parse_prefix(value, strlen(value), &a->acl);
 			if (rc == -2)
-				return fail(ld, "source-address '%s' has bits set after the prefix "
-						"length",
+				return fail(ld,
+					    "source-address '%s' has bits set after the prefix "
+					    "length",
 					    value),
 				       1;
 			if (rc != 0)
@@ -586,8 +591,8 @@ static int finish(struct loader *ld)
 				if (strcmp(cfg->realms[ri].name, a->realm) == 0)
 					break;
 			if (ri == cfg->nrealms) {
-				fail(ld, "[acl %s]: realm-id '%s' names no [realm] section", a->name,
-				     a->realm);
+				fail(ld, "[acl %s]: realm-id '%s' names no [realm] section",
+				     a->name, a->realm);
 				break;
 			}
 		}
@@ -677,8 +682,7 @@ int sw_shield_config_load_buf(const char *name, const char *buf, size_t len,
 	return rc;
 }
 
-int sw_shield_config_load(const char *path, struct sw_shield_config *cfg, char *err,
-			  size_t errlen)
+int sw_shield_config_load(const char *path, struct sw_shield_config *cfg, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {

@@ -33,9 +33,9 @@
 
 /* A prefix of a realm (addr-prefix) or an ACL entry (source-address), as matched. */
 struct sw_cfg_prefix {
-	struct sw_acl acl;  /* prefix, realm index, trust level, deny */
-	uint8_t is_acl;     /* from an [acl] section: the source is "listed" (agents-only) */
-	uint32_t line;      /* where it was defined */
+	struct sw_acl acl; /* prefix, realm index, trust level, deny */
+	uint8_t is_acl;    /* from an [acl] section: the source is "listed" (agents-only) */
+	uint32_t line;     /* where it was defined */
 };
 
 struct sw_shield_config {
@@ -44,19 +44,19 @@ struct sw_shield_config {
 	/* [shield] */
 	uint16_t sip_ports[SW_CFG_MAX_PORTS]; /* sip-port: the server's SIP ports (UDP) */
 	unsigned nports;
-	char rules[SW_CFG_PATH_MAX];          /* rules: fingerprint rules file; "" = built in */
-	int32_t fingerprint_threshold;        /* 0 = the rules file's own threshold */
-	char ua_deny[SW_CFG_PATTERN_MAX];     /* user-agent-deny (PCRE2); "" = off */
-	char ua_allow[SW_CFG_PATTERN_MAX];    /* user-agent-allow (PCRE2); "" = allow mode off */
-	uint32_t tolerance_window;            /* tolerance-window, seconds */
-	struct sw_policy_global policy;       /* the window in ms, max-untrusted-signaling */
-	uint64_t state_memory;                /* state-memory: bytes for the source tracker */
-	unsigned trusted_share;               /* trusted-share: percent of it for trusted */
-	uint8_t ipv6_prefix;                  /* ipv6-prefix: untrusted IPv6 aggregation */
-	char log[SW_CFG_PATH_MAX];            /* log: matched-message log (JSON Lines); "" off */
-	uint64_t log_max_size;                /* log-max-size: bytes before rotating to .1 */
-	char log_pcap[SW_CFG_PATH_MAX];       /* log-pcap: pcap of dropped packets; "" off */
-	uint64_t log_pcap_max_size;           /* log-pcap-max-size: bytes, then stop writing */
+	char rules[SW_CFG_PATH_MAX];       /* rules: fingerprint rules file; "" = built in */
+	int32_t fingerprint_threshold;     /* 0 = the rules file's own threshold */
+	char ua_deny[SW_CFG_PATTERN_MAX];  /* user-agent-deny (PCRE2); "" = off */
+	char ua_allow[SW_CFG_PATTERN_MAX]; /* user-agent-allow (PCRE2); "" = allow mode off */
+	uint32_t tolerance_window;         /* tolerance-window, seconds */
+	struct sw_policy_global policy;    /* the window in ms, max-untrusted-signaling */
+	uint64_t state_memory;             /* state-memory: bytes for the source tracker */
+	unsigned trusted_share;            /* trusted-share: percent of it for trusted */
+	uint8_t ipv6_prefix;               /* ipv6-prefix: untrusted IPv6 aggregation */
+	char log[SW_CFG_PATH_MAX];         /* log: matched-message log (JSON Lines); "" off */
+	uint64_t log_max_size;             /* log-max-size: bytes before rotating to .1 */
+	char log_pcap[SW_CFG_PATH_MAX];    /* log-pcap: pcap of dropped packets; "" off */
+	uint64_t log_pcap_max_size;        /* log-pcap-max-size: bytes, then stop writing */
 
 	/* [realm NAME]; realms[0] is the default realm */
 	struct sw_realm realms[SW_CFG_MAX_REALMS];
@@ -71,8 +71,7 @@ struct sw_shield_config {
 int sw_shield_config_default(struct sw_shield_config *cfg, char *err, size_t errlen);
 
 /* Read path. 0, or SW_E_CONFIG with "FILE:LINE: problem" (or "FILE: problem") in err. */
-int sw_shield_config_load(const char *path, struct sw_shield_config *cfg, char *err,
-			  size_t errlen);
+int sw_shield_config_load(const char *path, struct sw_shield_config *cfg, char *err, size_t errlen);
 
 /* Read a config held in memory; name is used in error messages. */
 int sw_shield_config_load_buf(const char *name, const char *buf, size_t len,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/siphash.h"
 #include "shield/pattern.h"
 
 extern const char sw_rules_default[];
@@ -31,6 +32,7 @@ struct sw_engine {
 	struct sw_match_scratch *scratch;
 	struct sw_tracker *tracker;
 	struct sw_budget budget;
+	uint8_t user_key[SW_SIPHASH_KEY_LEN]; /* keys the user sketches: collisions can't be aimed */
 	struct sw_engine_stats stats;
 	struct sip_limits lim;
 	struct sip_msg msg;
@@ -83,8 +85,8 @@ static int compile(const struct sw_shield_config *cfg, struct compiled **ret, ch
 		snprintf(err, errlen, "%s", rerr);
 		goto fail;
 	}
-	c->threshold = cfg->fingerprint_threshold ? cfg->fingerprint_threshold
-						  : sw_rules_threshold(c->rules);
+	c->threshold = cfg->fingerprint_threshold ? cfg->fingerprint_threshold :
+						    sw_rules_threshold(c->rules);
 	c->rctx = sw_rules_ctx_new(c->rules);
 	c->rule_hits = calloc(sw_rules_count(c->rules) + 1, sizeof(uint64_t));
 	if (!c->rctx || !c->rule_hits) {
@@ -129,6 +131,11 @@ int sw_engine_new(const struct sw_shield_config *cfg, struct sw_engine **ret, ch
 		sw_engine_free(e);
 		return SW_E_NOMEM;
 	}
+	if (sw_siphash_key_random(e->user_key) != 0) {
+		snprintf(err, errlen, "no random source for the hash key (getrandom)");
+		sw_engine_free(e);
+		return SW_E_IO;
+	}
 	e->lim = SIP_LIMITS_DEFAULT;
 	e->lim.max_headers = ENGINE_MAX_HDRS;
 	sip_msg_init(&e->msg, e->hdrs, ENGINE_MAX_HDRS);
@@ -167,14 +174,15 @@ int sw_engine_reload(struct sw_engine *e, const struct sw_shield_config *cfg, ch
 	return 0;
 }
 
-/* FNV-1a over a user part: spreads users over the policy's 64-bit sketches. */
-static uint32_t user_hash(struct sw_str u)
+/*
+ * A user part's place in the policy's 64-bit sketches, keyed per engine: with a public hash an
+ * enumerator could pick extensions that collide and stay under enumeration-threshold.
+ */
+static uint32_t user_hash(const uint8_t *key, struct sw_str u)
 {
 	if (!u.p || !u.len)
 		return 0;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < u.len; i++)
-		h = (h ^ (uint8_t)u.p[i]) * 16777619u;
+	uint32_t h = (uint32_t)sw_siphash24(key, u.p, u.len);
 	return h ? h : 1;
 }
 
@@ -203,25 +211,28 @@ static void classify_request(struct sw_engine *e, const struct sip_msg *m,
 		c->rule_hits[v->fp.m[i].rule]++;
 	f->fingerprinted = v->fp.score >= c->threshold && c->threshold > 0;
 	v->ua = m->user_agent;
-	if (c->ua_deny && m->user_agent.p && sw_pattern_match(c->ua_deny, e->scratch, m->user_agent))
+	if (c->ua_deny && m->user_agent.p &&
+	    sw_pattern_match(c->ua_deny, e->scratch, m->user_agent))
 		f->ua_denied = true;
 	if (c->ua_allow &&
 	    (!m->user_agent.p || !sw_pattern_match(c->ua_allow, e->scratch, m->user_agent)))
 		f->ua_not_allowed = true;
 }
 
-static void facts_of(const struct sip_msg *m, const struct sw_endpoint *remote,
-		     struct sw_msg_facts *f)
+static void facts_of(const struct sw_engine *e, const struct sip_msg *m,
+		     const struct sw_endpoint *remote, struct sw_msg_facts *f)
 {
 	f->port = remote->port;
+	f->cseq = m->cseq.num;
 	f->is_request = m->is_request;
 	if (m->is_request) {
 		f->method = m->method_id;
-		f->user_hash = user_hash(m->ruri.user.len ? m->ruri.user : m->to.uri.user);
+		f->user_hash =
+			user_hash(e->user_key, m->ruri.user.len ? m->ruri.user : m->to.uri.user);
 	} else {
 		f->status = m->status;
 		f->method = (uint8_t)sip_method_lookup(m->cseq.method.p, m->cseq.method.len);
-		f->user_hash = user_hash(m->to.uri.user);
+		f->user_hash = user_hash(e->user_key, m->to.uri.user);
 	}
 	f->has_credentials = m->authorization.value.p || m->proxy_authorization.value.p;
 }
@@ -261,7 +272,7 @@ static void inbound(struct sw_engine *e, const struct sw_packet *p, struct sw_ve
 		f.is_request = 1;
 		f.port = p->src.port;
 	} else {
-		facts_of(&e->msg, &p->src, &f);
+		facts_of(e, &e->msg, &p->src, &f);
 		if (e->msg.is_request)
 			classify_request(e, &e->msg, &p->src, &f, v);
 	}
@@ -272,17 +283,28 @@ static void inbound(struct sw_engine *e, const struct sw_packet *p, struct sw_ve
 	}
 	t->realm = (uint16_t)v->realm;
 	v->tracked = true;
-	v->endpoint_entry = t->key.port != 0;
-	struct sw_decision d;
-	sw_policy_request(&c->cfg.policy, &c->cfg.realms[v->realm], v->trust, &t->src, &e->budget,
-			  &f, p->now_ms, &d);
-	apply(v, &d, t);
-	if (v->endpoint_entry && d.state_after == SW_SRC_DENIED && d.state_before != SW_SRC_DENIED) {
-		/* a trusted endpoint behind a NAT address was denied: count it on the address */
+	v->endpoint_entry = t->endpoint;
+	const struct sw_realm *realm = &c->cfg.realms[v->realm];
+	if (v->endpoint_entry && realm->nat_trust_threshold) {
+		/* trusted endpoints are found before their address: a NAT deny must still hold */
 		struct sw_tracked *a = sw_tracker_get_addr(e->tracker, &p->src);
+		if (a && sw_policy_nat_blocked(&a->src, p->now_ms)) {
+			v->action = SW_ACT_DROP;
+			v->reason = SW_REASON_DENIED;
+			v->state_before = v->state_after = SW_SRC_DENIED;
+			v->deny_until = a->src.deny_until;
+			return;
+		}
+	}
+	struct sw_decision d;
+	sw_policy_request(&c->cfg.policy, realm, v->trust, &t->src, &e->budget, &f, p->now_ms, &d);
+	apply(v, &d, t);
+	if (v->endpoint_entry && d.state_after == SW_SRC_DENIED &&
+	    d.state_before != SW_SRC_DENIED) {
+		/* a trusted endpoint behind a NAT address was denied: count it on the address */
+		struct sw_tracked *a = sw_tracker_addr(e->tracker, &p->src, p->now_ms);
 		if (a)
-			sw_policy_endpoint_denied(&c->cfg.realms[v->realm], v->trust, &a->src,
-						  p->now_ms);
+			sw_policy_endpoint_denied(realm, v->trust, &a->src, p->now_ms);
 	}
 }
 
@@ -295,7 +317,7 @@ static void outbound(struct sw_engine *e, const struct sw_packet *p, struct sw_v
 		return;
 	}
 	v->tracked = true;
-	v->endpoint_entry = t->key.port != 0;
+	v->endpoint_entry = t->endpoint;
 	if (v->parse_rc != 0 || e->msg.is_request) {
 		/* the server's own requests (NOTIFY, OPTIONS pings) and unparsable output pass,
 		 * except towards a denied party */
@@ -308,7 +330,7 @@ static void outbound(struct sw_engine *e, const struct sw_packet *p, struct sw_v
 		return;
 	}
 	struct sw_msg_facts f = {0};
-	facts_of(&e->msg, &p->dst, &f);
+	facts_of(e, &e->msg, &p->dst, &f);
 	struct sw_decision d;
 	sw_policy_response(&c->cfg.policy, &c->cfg.realms[v->realm], v->trust, &t->src, &f,
 			   p->now_ms, &d);
@@ -346,8 +368,8 @@ void sw_engine_packet(struct sw_engine *e, const struct sw_packet *p, struct sw_
 		count(e, v);
 		return;
 	}
-	v->parse_rc = sip_parse(&e->msg, (const char *)p->payload, p->len, SIP_MODE_DATAGRAM,
-				&e->lim);
+	v->parse_rc =
+		sip_parse(&e->msg, (const char *)p->payload, p->len, SIP_MODE_DATAGRAM, &e->lim);
 	if (v->parse_rc == 0)
 		v->msg = &e->msg;
 	else
@@ -383,8 +405,23 @@ int sw_engine_unblock(struct sw_engine *e, const struct sw_endpoint *addr)
 	return sw_tracker_remove(e->tracker, addr);
 }
 
-const struct sw_shield_config *sw_engine_config(const struct sw_engine *e) { return &e->c->cfg; }
-const struct sw_rules *sw_engine_rules(const struct sw_engine *e) { return e->c->rules; }
-const struct sw_engine_stats *sw_engine_stats(const struct sw_engine *e) { return &e->stats; }
-const uint64_t *sw_engine_rule_hits(const struct sw_engine *e) { return e->c->rule_hits; }
-struct sw_tracker *sw_engine_tracker(struct sw_engine *e) { return e->tracker; }
+const struct sw_shield_config *sw_engine_config(const struct sw_engine *e)
+{
+	return &e->c->cfg;
+}
+const struct sw_rules *sw_engine_rules(const struct sw_engine *e)
+{
+	return e->c->rules;
+}
+const struct sw_engine_stats *sw_engine_stats(const struct sw_engine *e)
+{
+	return &e->stats;
+}
+const uint64_t *sw_engine_rule_hits(const struct sw_engine *e)
+{
+	return e->c->rule_hits;
+}
+struct sw_tracker *sw_engine_tracker(struct sw_engine *e)
+{
+	return e->tracker;
+}

@@ -42,26 +42,26 @@ struct sw_packet {
 struct sw_verdict {
 	enum sw_action action;
 	enum sw_reason reason;
-	const struct sw_endpoint *remote; /* the party the verdict is about: src IN, dst OUT */
-	unsigned realm;                   /* index into the config's realms */
-	enum sw_trust_level trust;        /* effective trust level (ACL entry or realm) */
+	const struct sw_endpoint *remote;  /* the party the verdict is about: src IN, dst OUT */
+	unsigned realm;                    /* index into the config's realms */
+	enum sw_trust_level trust;         /* effective trust level (ACL entry or realm) */
 	uint8_t state_before, state_after; /* enum sw_src_state */
-	bool tracked;                     /* the remote party has state (false for keep-alives, ACL) */
-	bool promoted, released;          /* became trusted; deny-period ended */
-	bool keepalive;                   /* a CRLF/NUL keep-alive: passed without a look */
-	bool endpoint_entry;              /* the state is a trusted endpoint's (address and port) */
-	uint64_t deny_until;              /* when denied: end of the deny-period (ms) */
-	int parse_rc;                     /* 0, or the SIP parser's error */
-	const struct sip_msg *msg;        /* the parsed message (when parse_rc == 0) */
-	struct sw_fp_result fp;           /* fingerprint rules (requests IN only; score 0 else) */
-	struct sw_str ua;                 /* the User-Agent that user-agent-deny/allow judged */
+	bool tracked;              /* the remote party has state (false for keep-alives, ACL) */
+	bool promoted, released;   /* became trusted; deny-period ended */
+	bool keepalive;            /* a CRLF/NUL keep-alive: passed without a look */
+	bool endpoint_entry;       /* the state is a trusted endpoint's (address and port) */
+	uint64_t deny_until;       /* when denied: end of the deny-period (ms) */
+	int parse_rc;              /* 0, or the SIP parser's error */
+	const struct sip_msg *msg; /* the parsed message (when parse_rc == 0) */
+	struct sw_fp_result fp;    /* fingerprint rules (requests IN only; score 0 else) */
+	struct sw_str ua;          /* the User-Agent that user-agent-deny/allow judged */
 };
 
 struct sw_engine_stats {
 	uint64_t packets, keepalives, parse_errors;
-	uint64_t by_action[3];                 /* enum sw_action */
-	uint64_t by_reason[SW_REASON__COUNT];  /* drops and denies by reason */
-	uint64_t promoted, released, denied;   /* state transitions */
+	uint64_t by_action[3];                /* enum sw_action */
+	uint64_t by_reason[SW_REASON__COUNT]; /* drops and denies by reason */
+	uint64_t promoted, released, denied;  /* state transitions */
 };
 
 struct sw_engine;

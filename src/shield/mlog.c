@@ -176,7 +176,10 @@ int sw_mlog_write(struct sw_mlog *l, const struct sw_engine *e, const struct sw_
 	return rc;
 }
 
-uint64_t sw_mlog_records(const struct sw_mlog *l) { return l->records; }
+uint64_t sw_mlog_records(const struct sw_mlog *l)
+{
+	return l->records;
+}
 
 int sw_mlog_close(struct sw_mlog *l)
 {

@@ -24,12 +24,16 @@
  * (the message is dropped; on the response path nothing is dropped: a trunk's 404s are its
  * business); medium drops and demotes trusted to untrusted; low and none deny for deny-period.
  *
- * Where this departs from a literal reading of the brief, and why:
+ * Choices the rules above leave open, and why:
  *  - `flagged` is cleared with the window like the counters. A high-trust peer is never denied,
  *    hence never released; one malformed message would otherwise blackhole every response to it
  *    forever.
  *  - A deny at invalid-signal-threshold caused by a parse error carries INVALID_THRESHOLD (the
  *    threshold did it); fingerprint and User-Agent denials keep their own, more telling reason.
+ *  - Behaviour found on the response path (enumeration, password guessing) drops nothing for a
+ *    high-trust source: dropping a trunk's 404 only makes it retransmit its INVITE.
+ *  - Both allow-anonymous modes count what they drop as untrusted signal (agents-only too), so
+ *    an unlisted source that keeps trying is denied and then costs a single comparison.
  *  - The budget allows exactly max_untrusted_signaling accepted untrusted requests per second.
  *    A request the budget drops is not counted against its source; a request allow-anonymous
  *    drops is counted but takes no budget (it was not accepted).
@@ -101,12 +105,16 @@
 
 /* Linear counting for a 64-bit sketch: round(-64 ln(1 - b/64)) distinct items for b bits set. */
 static const uint16_t sketch_estimate[65] = {
-	0,  1,	2,  3,  4,  5,	6,  7,	 9,   10,  11,	12,  13,  15,  16,  17,	 18,  20,  21,	23,  24,  25,
-	27, 28, 30, 32, 33, 35, 37, 39,	 40,  42,  44,	46,  48,  51,  53,  55,	 58,  60,  63,	65,  68,  71,
-	74, 78, 81, 85, 89, 93, 97, 102, 107, 113, 119, 126, 133, 142, 151, 163, 177, 196, 222, 266, 65535,
+	0,   1,   2,   3,   4,   5,   6,   7,   9,   10,  11,  12,  13,  15,    16, 17, 18,
+	20,  21,  23,  24,  25,  27,  28,  30,  32,  33,  35,  37,  39,  40,    42, 44, 46,
+	48,  51,  53,  55,  58,  60,  63,  65,  68,  71,  74,  78,  81,  85,    89, 93, 97,
+	102, 107, 113, 119, 126, 133, 142, 151, 163, 177, 196, 222, 266, 65535,
 };
 
-unsigned sw_policy_sketch_count(uint64_t sketch) { return sketch_estimate[__builtin_popcountll(sketch)]; }
+unsigned sw_policy_sketch_count(uint64_t sketch)
+{
+	return sketch_estimate[__builtin_popcountll(sketch)];
+}
 
 /* The sketch bit of a user hash: a 32-bit finalizer (MurmurHash3's) so every input bit counts. */
 static uint64_t sketch_bit(uint32_t h)
@@ -387,7 +395,8 @@ void sw_policy_response(const struct sw_policy_global *g, const struct sw_realm 
 			behaviour(realm, trust, src, now_ms, SW_REASON_ENUMERATION, &d);
 	}
 	if ((st == 401 || st == 407 || st == 403) && to_credentials) {
-		src->creds = 0; /* one failure per credentialed request, repeats of the answer aside */
+		src->creds =
+			0; /* one failure per credentialed request, repeats of the answer aside */
 		SAT_INC16(src->auth_fail);
 		if (realm->auth_failure_threshold && src->state != SW_SRC_DENIED &&
 		    src->auth_fail >= realm->auth_failure_threshold)
@@ -429,6 +438,6 @@ bool sw_policy_endpoint_denied(const struct sw_realm *realm, enum sw_trust_level
 
 bool sw_policy_nat_blocked(const struct sw_src *addr_src, uint64_t now_ms)
 {
-	return addr_src->state == SW_SRC_DENIED && addr_src->last_reason == SW_REASON_NAT_THRESHOLD &&
-	       now_ms < addr_src->deny_until;
+	return addr_src->state == SW_SRC_DENIED &&
+	       addr_src->last_reason == SW_REASON_NAT_THRESHOLD && now_ms < addr_src->deny_until;
 }

@@ -36,24 +36,24 @@ struct sw_policy_global {
  * untrusted source (the tracker makes new entries so). 56 bytes.
  */
 struct sw_src {
-	uint64_t deny_until;       /* denied while now < deny_until (ms) */
-	uint64_t users_seen;       /* sketch (bit per mixed hash % 64) of users targeted while untrusted */
-	uint64_t users_fail;       /* sketch of users answered 404/403/484/604 */
-	uint32_t win_start_s;      /* window start, seconds (ms / 1000) on the engine's clock */
-	uint32_t last_seen_s;      /* last message, seconds */
-	uint32_t nat_since_s;      /* address entries: when denied_endpoints last grew, seconds */
-	uint16_t msgs;             /* all requests in the window (saturating) */
-	uint16_t untrusted;        /* requests sent while untrusted, minus credits for registrations */
-	uint16_t invalid;          /* malformed, fingerprinted or refused by the User-Agent lists */
-	uint16_t auth_fail;        /* credentialed requests answered 401/407/403 */
-	uint16_t methods;          /* bit per enum sip_method seen while untrusted */
+	uint64_t deny_until; /* denied while now < deny_until (ms) */
+	uint64_t users_seen; /* sketch (bit per mixed hash % 64) of users targeted while untrusted */
+	uint64_t users_fail;  /* sketch of users answered 404/403/484/604 */
+	uint32_t win_start_s; /* window start, seconds (ms / 1000) on the engine's clock */
+	uint32_t last_seen_s; /* last message, seconds */
+	uint32_t nat_since_s; /* address entries: when denied_endpoints last grew, seconds */
+	uint16_t msgs;        /* all requests in the window (saturating) */
+	uint16_t untrusted;   /* requests sent while untrusted, minus credits for registrations */
+	uint16_t invalid;     /* malformed, fingerprinted or refused by the User-Agent lists */
+	uint16_t auth_fail;   /* credentialed requests answered 401/407/403 */
+	uint16_t methods;     /* bit per enum sip_method seen while untrusted */
 	uint16_t denied_endpoints; /* address entries: endpoints of this address denied (NAT) */
 	uint16_t creds_id;         /* (port, CSeq) of the latest request with credentials, hashed */
 	uint8_t state;             /* enum sw_src_state */
 	uint8_t flagged;           /* a flagged message in this window: drop responses to it */
 	uint8_t last_reason;       /* enum sw_reason of the last drop or deny */
 	uint8_t pending_reg;       /* REGISTERs sent and not yet answered 2xx (credit on success) */
-	uint8_t creds;             /* creds_id is valid (cleared once a failure is counted for it) */
+	uint8_t creds; /* creds_id is valid (cleared once a failure is counted for it) */
 };
 
 /* Global budget for untrusted messages (one per engine). */
@@ -73,7 +73,7 @@ struct sw_msg_facts {
 	bool ua_not_allowed;  /* user-agent-allow mode and the User-Agent is not listed */
 	bool has_credentials; /* Authorization or Proxy-Authorization present */
 	bool listed;          /* the source matched an ACL entry (a known agent or peer) */
-	uint32_t user_hash;   /* hash of the target user (request: R-URI user, else To user); 0 none */
+	uint32_t user_hash; /* hash of the target user (request: R-URI user, else To user); 0 none */
 	/*
 	 * Which request a response answers, for the credentials check: the remote endpoint's port
 	 * (a request's source, a response's destination) and the CSeq number. Behind a NAT one

@@ -44,7 +44,7 @@ struct sw_rules_ctx; /* per-thread scratch */
 /* The name messages give the built-in rules ("fingerprints.rules (built in):12: ..."). */
 #define SW_RULES_DEFAULT_NAME "fingerprints.rules (built in)"
 
-/* The built-in rules: the bytes of conf/fingerprints.rules (src/shield/rules_default.c). */
+/* The built-in rules: the bytes of conf/fingerprints.rules (embedded at build time by CMakeLists.txt, sw_embed). */
 extern const char sw_rules_default[];
 extern const size_t sw_rules_default_len;
 

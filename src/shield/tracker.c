@@ -64,10 +64,10 @@ struct bucket {
 
 struct pool {
 	struct bucket *b;
-	uint32_t nb;     /* buckets */
-	uint32_t clock;  /* touches, for LRU */
-	bool trusted;    /* the trusted pool: classes and two choices differ */
-	size_t used;     /* occupied ways */
+	uint32_t nb;    /* buckets */
+	uint32_t clock; /* touches, for LRU */
+	bool trusted;   /* the trusted pool: classes and two choices differ */
+	size_t used;    /* occupied ways */
 	uint64_t evicted;
 };
 
@@ -102,7 +102,10 @@ struct probe {
 };
 
 /* Lemire's multiply-shift: x (uniform 32 bits) to [0, n) without a division. */
-static uint32_t reduce(uint32_t x, uint32_t n) { return (uint32_t)(((uint64_t)x * n) >> 32); }
+static uint32_t reduce(uint32_t x, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)x * n) >> 32);
+}
 
 /*
  * The keyed hash of a key's address (its port aside): IPv4 as one 8-byte word, IPv6 as 24 bytes,
@@ -200,8 +203,7 @@ static void address_key(const struct sw_tracker *t, const struct sw_endpoint *ep
 	}
 }
 
-static void address_probe(const struct sw_tracker *t, const struct sw_endpoint *ep,
-			  struct probe *p)
+static void address_probe(const struct sw_tracker *t, const struct sw_endpoint *ep, struct probe *p)
 {
 	address_key(t, ep, &p->key);
 	probe_init(t, UNTRUSTED_POOL, p, addr_hash(t, &p->key));
@@ -279,7 +281,8 @@ static void sync_recent(struct sw_tracker *t, uint64_t now_ms)
 		struct recent *r = &t->recent[i];
 
 		if (r->w && r->w->tag)
-			r->w->stamp = (r->w->stamp & STAMP_CLOCK) | class_bit(r->pl, r->e, t->now_ms);
+			r->w->stamp = (r->w->stamp & STAMP_CLOCK) |
+				      class_bit(r->pl, r->e, t->now_ms);
 	}
 }
 
@@ -348,7 +351,8 @@ static void refresh(struct pool *pl, const struct probe *p, int nc, uint64_t now
 		struct bucket *b = &pl->b[p->b[c]];
 
 		for (int i = 0; i < WAYS; i++)
-			b->w[i].stamp = (b->w[i].stamp & STAMP_CLOCK) | class_bit(pl, &b->e[i], now_ms);
+			b->w[i].stamp = (b->w[i].stamp & STAMP_CLOCK) |
+					class_bit(pl, &b->e[i], now_ms);
 	}
 }
 
@@ -365,7 +369,8 @@ static void pick_victim(struct pool *pl, const struct probe *p, uint64_t now_ms,
 {
 	int nc = p->b[1] == p->b[0] ? 1 : 2;
 
-	if (nc == 2) {
+	/* Trusted pool: also when both choices are one bucket (1 key in nb), relocation helps. */
+	if (pl->trusted) {
 		struct bucket *b0 = &pl->b[p->b[0]], *b1 = &pl->b[p->b[1]];
 		int f0 = free_ways(b0), f1 = free_ways(b1);
 
@@ -374,7 +379,7 @@ static void pick_victim(struct pool *pl, const struct probe *p, uint64_t now_ms,
 			*ret_i = empty_way(*ret_b);
 			return;
 		}
-		for (int c = 0; c < 2; c++) {
+		for (int c = 0; c < nc; c++) {
 			int i = relocate(pl, p->b[c]);
 
 			if (i >= 0) {
@@ -493,7 +498,8 @@ int sw_tracker_new(const struct sw_tracker_cfg *cfg, struct sw_tracker **ret)
 	    cfg->ipv6_prefix > 128 || cfg->memory <= sizeof(*t))
 		return SW_E_INVAL;
 	avail = cfg->memory - sizeof(*t);
-	share[TRUSTED_POOL] = avail / 100 * cfg->trusted_percent + avail % 100 * cfg->trusted_percent / 100;
+	share[TRUSTED_POOL] =
+		avail / 100 * cfg->trusted_percent + avail % 100 * cfg->trusted_percent / 100;
 	share[UNTRUSTED_POOL] = avail - share[TRUSTED_POOL];
 	for (int k = 0; k < 2; k++) {
 		nb[k] = share[k] / sizeof(struct bucket);

@@ -43,7 +43,7 @@ struct sw_tracker_cfg {
 struct sw_tracked {
 	struct sw_endpoint key; /* port 0 for address entries; IPv6 masked to the prefix */
 	uint16_t realm;         /* realm index remembered with the entry (0 when created) */
-	uint8_t endpoint;       /* 1: a trusted-pool endpoint entry (address and port); 0: address */
+	uint8_t endpoint; /* 1: a trusted-pool endpoint entry (address and port); 0: address */
 	struct sw_src src;
 };
 
@@ -109,7 +109,7 @@ struct sw_tracker_stats {
 	size_t capacity_trusted, capacity_untrusted;
 	size_t trusted, untrusted, denied; /* entries by state */
 	uint64_t evicted_trusted, evicted_untrusted;
-	size_t bytes;          /* memory held, all of it allocated at creation */
+	size_t bytes;           /* memory held, all of it allocated at creation */
 	size_t bytes_per_entry; /* sizeof an entry slot, index included */
 };
 /* Counts by state scan every entry: O(capacity), for reports and metrics, not per packet. */

@@ -14,11 +14,26 @@ static const char *const reason_names[] = {
 
 #define NAME_OF(table, v) ((unsigned)(v) < sizeof(table) / sizeof(table[0]) ? table[v] : "?")
 
-const char *sw_trust_level_name(enum sw_trust_level t) { return NAME_OF(trust_names, t); }
-const char *sw_src_state_name(enum sw_src_state s) { return NAME_OF(state_names, s); }
-const char *sw_anon_name(enum sw_anon a) { return NAME_OF(anon_names, a); }
-const char *sw_action_name(enum sw_action a) { return NAME_OF(action_names, a); }
-const char *sw_reason_name(enum sw_reason r) { return NAME_OF(reason_names, r); }
+const char *sw_trust_level_name(enum sw_trust_level t)
+{
+	return NAME_OF(trust_names, t);
+}
+const char *sw_src_state_name(enum sw_src_state s)
+{
+	return NAME_OF(state_names, s);
+}
+const char *sw_anon_name(enum sw_anon a)
+{
+	return NAME_OF(anon_names, a);
+}
+const char *sw_action_name(enum sw_action a)
+{
+	return NAME_OF(action_names, a);
+}
+const char *sw_reason_name(enum sw_reason r)
+{
+	return NAME_OF(reason_names, r);
+}
 
 static int lookup(const char *const *table, unsigned n, const char *s)
 {

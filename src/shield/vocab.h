@@ -39,22 +39,22 @@ enum sw_action {
  * the most decisive one wins when several apply (fingerprint before thresholds).
  */
 #define SW_REASONS(X)                                                                              \
-	X(NONE, "none")                               /* accepted, nothing to say */               \
-	X(DENIED, "denied")                           /* the source is in its deny-period */       \
-	X(ACL, "acl")                                 /* an ACL entry with access deny */          \
-	X(ANONYMOUS, "allow-anonymous")               /* the realm's allow-anonymous refused it */ \
-	X(FINGERPRINT, "fingerprint")                 /* rule score reached the threshold */       \
-	X(UA_DENY, "user-agent-deny")                 /* User-Agent matched the deny pattern */    \
-	X(UA_ALLOW, "user-agent-allow")               /* allow mode, User-Agent not listed */      \
-	X(INVALID, "invalid")                         /* not a usable SIP message */               \
+	X(NONE, "none")                 /* accepted, nothing to say */                             \
+	X(DENIED, "denied")             /* the source is in its deny-period */                     \
+	X(ACL, "acl")                   /* an ACL entry with access deny */                        \
+	X(ANONYMOUS, "allow-anonymous") /* the realm's allow-anonymous refused it */               \
+	X(FINGERPRINT, "fingerprint")   /* rule score reached the threshold */                     \
+	X(UA_DENY, "user-agent-deny")   /* User-Agent matched the deny pattern */                  \
+	X(UA_ALLOW, "user-agent-allow") /* allow mode, User-Agent not listed */                    \
+	X(INVALID, "invalid")           /* not a usable SIP message */                             \
 	X(INVALID_THRESHOLD, "invalid-signal-threshold")                                           \
 	X(UNTRUSTED_THRESHOLD, "untrusted-signal-threshold")                                       \
 	X(MAXIMUM_THRESHOLD, "maximum-signal-threshold")                                           \
 	X(UNTRUSTED_BUDGET, "max-untrusted-signaling") /* global untrusted budget spent */         \
-	X(NAT_THRESHOLD, "nat-trust-threshold")       /* too many endpoints of the address denied */ \
-	X(ENUMERATION, "enumeration")                 /* behaviour: extension enumeration */       \
-	X(PASSWORD_GUESSING, "password-guessing")     /* behaviour: digest password guessing */    \
-	X(METHOD_SWEEP, "method-sweep")               /* behaviour: many methods, no success */    \
+	X(NAT_THRESHOLD, "nat-trust-threshold")   /* too many endpoints of the address denied */   \
+	X(ENUMERATION, "enumeration")             /* behaviour: extension enumeration */           \
+	X(PASSWORD_GUESSING, "password-guessing") /* behaviour: digest password guessing */        \
+	X(METHOD_SWEEP, "method-sweep")           /* behaviour: many methods, no success */        \
 	X(RESPONSE_TO_FLAGGED, "response-to-flagged") /* response to a denied or flagged source */
 
 enum sw_reason {

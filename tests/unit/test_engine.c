@@ -68,35 +68,37 @@ static const char svmap[] =
 	"Accept: application/sdp\r\n"
 	"Content-Length: 0\r\n\r\n";
 
-static const char svmap_200[] = "SIP/2.0 200 OK\r\n"
-				"Via: SIP/2.0/UDP 127.0.1.1:5060;branch=z9hG4bK-2375813425;rport=5060\r\n"
-				"To: \"sipvicious\"<sip:100@1.1.1.1>;tag=a6a1c5f60faecf035a1ae5b6e96e979a\r\n"
-				"From: \"sipvicious\"<sip:100@1.1.1.1>;tag=6338303030303130303030300131333838323635363233\r\n"
-				"Call-ID: 468613094138612876612580\r\n"
-				"CSeq: 1 OPTIONS\r\n"
-				"Server: kamailio (5.6.3 (x86_64/linux))\r\n"
-				"Content-Length: 0\r\n\r\n";
+static const char svmap_200[] =
+	"SIP/2.0 200 OK\r\n"
+	"Via: SIP/2.0/UDP 127.0.1.1:5060;branch=z9hG4bK-2375813425;rport=5060\r\n"
+	"To: \"sipvicious\"<sip:100@1.1.1.1>;tag=a6a1c5f60faecf035a1ae5b6e96e979a\r\n"
+	"From: \"sipvicious\"<sip:100@1.1.1.1>;tag=6338303030303130303030300131333838323635363233\r\n"
+	"Call-ID: 468613094138612876612580\r\n"
+	"CSeq: 1 OPTIONS\r\n"
+	"Server: kamailio (5.6.3 (x86_64/linux))\r\n"
+	"Content-Length: 0\r\n\r\n";
 
 /* A phone's registration: REGISTER, 401, REGISTER with credentials, 200. */
 static char reg[1024], reg_auth[1024], reg_401[1024], reg_200[1024];
 
 static void make_registration(const char *addr, uint16_t port, const char *user, int cseq)
 {
-	snprintf(reg, sizeof(reg),
-		 "REGISTER sip:" SERVER " SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK%08x;rport\r\n"
-		 "From: \"%s\" <sip:%s@" SERVER ">;tag=%u\r\n"
-		 "To: \"%s\" <sip:%s@" SERVER ">\r\n"
-		 "Call-ID: %u-reg@%s\r\n"
-		 "CSeq: %d REGISTER\r\n"
-		 "Contact: <sip:%s@%s:%u>;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-%012u>\"\r\n"
-		 "Max-Forwards: 70\r\n"
-		 "User-Agent: Yealink SIP-T46S 66.85.0.5\r\n"
-		 "Expires: 3600\r\n"
-		 "Allow: INVITE, ACK, OPTIONS, CANCEL, BYE, SUBSCRIBE, NOTIFY, INFO, REFER, UPDATE\r\n"
-		 "Content-Length: 0\r\n\r\n",
-		 addr, port, (unsigned)cseq * 7919u, user, user, (unsigned)port, user, user,
-		 (unsigned)port, addr, cseq, user, addr, port, (unsigned)port);
+	snprintf(
+		reg, sizeof(reg),
+		"REGISTER sip:" SERVER " SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK%08x;rport\r\n"
+		"From: \"%s\" <sip:%s@" SERVER ">;tag=%u\r\n"
+		"To: \"%s\" <sip:%s@" SERVER ">\r\n"
+		"Call-ID: %u-reg@%s\r\n"
+		"CSeq: %d REGISTER\r\n"
+		"Contact: <sip:%s@%s:%u>;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-%012u>\"\r\n"
+		"Max-Forwards: 70\r\n"
+		"User-Agent: Yealink SIP-T46S 66.85.0.5\r\n"
+		"Expires: 3600\r\n"
+		"Allow: INVITE, ACK, OPTIONS, CANCEL, BYE, SUBSCRIBE, NOTIFY, INFO, REFER, UPDATE\r\n"
+		"Content-Length: 0\r\n\r\n",
+		addr, port, (unsigned)cseq * 7919u, user, user, (unsigned)port, user, user,
+		(unsigned)port, addr, cseq, user, addr, port, (unsigned)port);
 	snprintf(reg_auth, sizeof(reg_auth),
 		 "REGISTER sip:" SERVER " SIP/2.0\r\n"
 		 "Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK%08x;rport\r\n"
@@ -138,15 +140,15 @@ static void make_registration(const char *addr, uint16_t port, const char *user,
 		 "Contact: <sip:%s@%s:%u>;expires=3600\r\n"
 		 "Server: kamailio (5.6.3 (x86_64/linux))\r\n"
 		 "Content-Length: 0\r\n\r\n",
-		 addr, port, (unsigned)cseq * 7919u + 1, (unsigned)port, user, user,
-		 (unsigned)port, user, user, (unsigned)port, addr, cseq + 1, user, addr, port);
+		 addr, port, (unsigned)cseq * 7919u + 1, (unsigned)port, user, user, (unsigned)port,
+		 user, user, (unsigned)port, addr, cseq + 1, user, addr, port);
 }
 
 static struct sw_engine *engine_with(const char *conf)
 {
 	int rc = conf ? sw_shield_config_load_buf("t.conf", conf, strlen(conf), &cfg, err,
-						  sizeof(err))
-		      : sw_shield_config_default(&cfg, err, sizeof(err));
+						  sizeof(err)) :
+			sw_shield_config_default(&cfg, err, sizeof(err));
 	if (rc != 0)
 		fail_msg("config: %s", err);
 	struct sw_engine *e;
@@ -347,8 +349,8 @@ static void test_reload_keeps_state(void **state)
 	assert_non_null(strstr(err, "user-agent-deny"));
 	/* a good one keeps every source's state */
 	struct sw_shield_config good;
-	assert_int_equal(sw_shield_config_load_buf("g.conf", "[shield]\nuser-agent-deny = zzz\n", 31,
-						   &good, err, sizeof(err)),
+	assert_int_equal(sw_shield_config_load_buf("g.conf", "[shield]\nuser-agent-deny = zzz\n",
+						   31, &good, err, sizeof(err)),
 			 0);
 	assert_int_equal(sw_engine_reload(e, &good, err, sizeof(err)), 0);
 	make_registration("198.51.100.20", 5062, "101", 5);

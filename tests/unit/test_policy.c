@@ -361,7 +361,8 @@ static void test_invalid_threshold(void **state)
 			assert_verdict(d, SW_ACT_DROP, SW_REASON_FINGERPRINT);
 			assert_int_equal(s.state, SW_SRC_TRUSTED);
 			assert_verdict(e, SW_ACT_DROP, SW_REASON_INVALID);
-			assert_int_equal(u.state, SW_SRC_TRUSTED); /* high: trusted from the start */
+			assert_int_equal(u.state,
+					 SW_SRC_TRUSTED); /* high: trusted from the start */
 			break;
 		case SW_TRUST_MEDIUM:
 			assert_verdict(d, SW_ACT_DROP, SW_REASON_FINGERPRINT);
@@ -494,9 +495,9 @@ static void test_untrusted_threshold(void **state)
 
 static void test_method_sweep(void **state)
 {
-	static const uint8_t methods[] = {SIP_METHOD_OPTIONS, SIP_METHOD_OPTIONS, SIP_METHOD_INVITE,
-					  SIP_METHOD_REGISTER, SIP_METHOD_SUBSCRIBE,
-					  SIP_METHOD_MESSAGE};
+	static const uint8_t methods[] = {SIP_METHOD_OPTIONS,   SIP_METHOD_OPTIONS,
+					  SIP_METHOD_INVITE,    SIP_METHOD_REGISTER,
+					  SIP_METHOD_SUBSCRIBE, SIP_METHOD_MESSAGE};
 	struct sw_src s = fresh(T0), m = fresh(T0);
 	struct sw_decision d;
 
@@ -815,7 +816,8 @@ static void test_password_guessing(void **state)
 
 		for (i = 1; i <= 20; i++) {
 			struct sw_msg_facts g = req(SIP_METHOD_REGISTER, ext(100));
-			struct sw_msg_facts r = resp(SIP_METHOD_REGISTER, i % 2 ? 401 : 403, ext(100));
+			struct sw_msg_facts r =
+				resp(SIP_METHOD_REGISTER, i % 2 ? 401 : 403, ext(100));
 
 			g.has_credentials = true;
 			g.port = r.port = 5060;
@@ -954,8 +956,8 @@ static void test_sketch_count(void **state)
 		for (unsigned u = 0; u < n; u++) {
 			struct sw_msg_facts m = resp(SIP_METHOD_INVITE, 404, ext(1000 + u));
 
-			sw_policy_response(&G, &(struct sw_realm){.trust = SW_TRUST_LOW}, SW_TRUST_LOW,
-					   &s, &m, T0, &(struct sw_decision){0});
+			sw_policy_response(&G, &(struct sw_realm){.trust = SW_TRUST_LOW},
+					   SW_TRUST_LOW, &s, &m, T0, &(struct sw_decision){0});
 		}
 		c = sw_policy_sketch_count(s.users_fail);
 		if (c + n / 4 + 2 < n || c > n + n / 4 + 2)
@@ -1062,7 +1064,8 @@ static void test_nat_phones(void **state)
 			struct sw_msg_facts m = req(SIP_METHOD_REGISTER, ext(2000 + (unsigned)i));
 
 			m.cseq = cseq[i];
-			assert_verdict(bed_request(&b, &phone[i], m), SW_ACT_ACCEPT, SW_REASON_NONE);
+			assert_verdict(bed_request(&b, &phone[i], m), SW_ACT_ACCEPT,
+				       SW_REASON_NONE);
 		}
 	for (int i = 0; i < 10; i++) {
 		struct sw_msg_facts m = resp(SIP_METHOD_REGISTER, 401, ext(2000 + (unsigned)i));
@@ -1076,7 +1079,8 @@ static void test_nat_phones(void **state)
 
 			m.cseq = cseq[i];
 			m.has_credentials = true;
-			assert_verdict(bed_request(&b, &phone[i], m), SW_ACT_ACCEPT, SW_REASON_NONE);
+			assert_verdict(bed_request(&b, &phone[i], m), SW_ACT_ACCEPT,
+				       SW_REASON_NONE);
 		}
 	for (int i = 0; i < 10; i++) {
 		/* The server repeats its 401 for the retransmitted first REGISTER. */
@@ -1117,7 +1121,8 @@ static void test_nat_phones(void **state)
 					       SW_REASON_NONE);
 			}
 			if ((s + (unsigned)i * 13) % 600 == 0) {
-				struct sw_msg_facts m = req(SIP_METHOD_REGISTER, ext(2000 + (unsigned)i));
+				struct sw_msg_facts m =
+					req(SIP_METHOD_REGISTER, ext(2000 + (unsigned)i));
 				struct sw_msg_facts r = resp(SIP_METHOD_REGISTER, 401, m.user_hash);
 
 				m.cseq = r.cseq = cseq[i]++;
@@ -1144,7 +1149,8 @@ static void test_nat_phones(void **state)
 		seed.untrusted_signal_threshold = 5;
 		bed_init(&b, &seed);
 		for (int i = 0; i < 10; i++)
-			bed_request(&b, &phone[i], req(SIP_METHOD_REGISTER, ext(2000 + (unsigned)i)));
+			bed_request(&b, &phone[i],
+				    req(SIP_METHOD_REGISTER, ext(2000 + (unsigned)i)));
 		assert_int_equal(b.denies, 1);
 		sw_tracker_free(b.t);
 	}
@@ -1270,8 +1276,10 @@ static void test_nmap_enum_like(void **state)
 		bed_init(&b, &RECOMMENDED);
 		for (n = 0; n < 1001; n++) {
 			struct sw_endpoint ep = ep4("203.0.113.70", (uint16_t)(33000 + n * 3));
-			struct sw_msg_facts m = req(SIP_METHOD_REGISTER, ext(n == 0 ? 73914020 : n - 1));
-			struct sw_msg_facts r = resp(SIP_METHOD_REGISTER, code ? 403 : 404, m.user_hash);
+			struct sw_msg_facts m =
+				req(SIP_METHOD_REGISTER, ext(n == 0 ? 73914020 : n - 1));
+			struct sw_msg_facts r =
+				resp(SIP_METHOD_REGISTER, code ? 403 : 404, m.user_hash);
 			struct sw_decision d;
 
 			b.now = T0 + n;
@@ -1292,8 +1300,9 @@ static void test_nmap_enum_like(void **state)
 /* A method sweep (svmap -m / sippts / nmap sip-methods style) from an untrusted source. */
 static void test_sweep_like(void **state)
 {
-	static const uint8_t methods[] = {SIP_METHOD_OPTIONS, SIP_METHOD_INVITE, SIP_METHOD_REGISTER,
-					  SIP_METHOD_SUBSCRIBE, SIP_METHOD_MESSAGE, SIP_METHOD_REFER};
+	static const uint8_t methods[] = {SIP_METHOD_OPTIONS,  SIP_METHOD_INVITE,
+					  SIP_METHOD_REGISTER, SIP_METHOD_SUBSCRIBE,
+					  SIP_METHOD_MESSAGE,  SIP_METHOD_REFER};
 	struct sw_endpoint ep = ep4("203.0.113.80", 5061);
 	struct bed b;
 	size_t i;
@@ -1342,8 +1351,8 @@ static void test_nat_endpoint_denials(void **state)
 	assert_int_equal(bed_request(&b, &p[1], fp).action, SW_ACT_DENY);
 	/* Two endpoints denied: the whole address is, its remaining trusted endpoint too. */
 	assert_true(sw_policy_nat_blocked(&sw_tracker_get_addr(b.t, &newcomer)->src, b.now));
-	assert_verdict(bed_request(&b, &newcomer, req(SIP_METHOD_REGISTER, ext(3000))),
-		       SW_ACT_DROP, SW_REASON_DENIED);
+	assert_verdict(bed_request(&b, &newcomer, req(SIP_METHOD_REGISTER, ext(3000))), SW_ACT_DROP,
+		       SW_REASON_DENIED);
 	assert_int_equal(bed_state(&b, &p[2]), SW_SRC_TRUSTED); /* the engine checks nat_blocked */
 	sw_tracker_free(b.t);
 }

@@ -146,8 +146,8 @@ static void test_header_by_name(void **state)
 	(void)state;
 	struct sw_report_reader *r;
 	char err[256];
-	assert_int_equal(sw_report_reader_open(DATA("shadowserver_extra.csv"), &r, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+		sw_report_reader_open(DATA("shadowserver_extra.csv"), &r, err, sizeof(err)), 0);
 	assert_int_equal(sw_report_reader_format(r), SW_REPORT_CSV);
 	assert_int_equal(sw_report_reader_ncols(r), 32);
 	assert_view(sw_report_reader_colname(r, 12), "device_vendor");
@@ -247,9 +247,12 @@ static void test_callback_stops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seed_sample),   cmocka_unit_test(test_shadowserver_extra_columns),
-		cmocka_unit_test(test_header_by_name), cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_jsonl),	      cmocka_unit_test(test_callback_stops),
+		cmocka_unit_test(test_seed_sample),
+		cmocka_unit_test(test_shadowserver_extra_columns),
+		cmocka_unit_test(test_header_by_name),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_jsonl),
+		cmocka_unit_test(test_callback_stops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -231,7 +231,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_centi), cmocka_unit_test(test_quantiles_exact),
-		cmocka_unit_test(test_counter),	    cmocka_unit_test(test_addrset),
+		cmocka_unit_test(test_counter),     cmocka_unit_test(test_addrset),
 		cmocka_unit_test(test_fold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

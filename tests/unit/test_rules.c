@@ -268,8 +268,8 @@ static void test_embedded_equals_file(void **state)
 		while (i < flen && i < sw_rules_default_len && file[i] == sw_rules_default[i])
 			i++;
 		fail_msg(
-			"src/shield/rules_default.c differs from conf/fingerprints.rules at byte %zu "
-			"(lengths %zu and %zu): regenerate the literal",
+			"the built-in rules (embed/sw_rules_default.c) differ from conf/fingerprints.rules at byte %zu "
+			"(lengths %zu and %zu): re-run cmake",
 			i, sw_rules_default_len, flen);
 	}
 	free(file);

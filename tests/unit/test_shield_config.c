@@ -147,9 +147,11 @@ static void test_errors(void **state)
 	(void)state;
 	static const struct bad cases[] = {
 		{"[shield]\nsip-prt = 5060\n", "t.conf:2: unknown key 'sip-prt' in [shield]"},
-		{"[sheild]\n", "t.conf:1: unknown section [sheild] (expected [shield], [realm NAME] "
-			       "or [acl NAME])"},
-		{"sip-port = 1\n", "t.conf:1: 'sip-port' outside a section (put it under [shield])"},
+		{"[sheild]\n",
+		 "t.conf:1: unknown section [sheild] (expected [shield], [realm NAME] "
+		 "or [acl NAME])"},
+		{"sip-port = 1\n",
+		 "t.conf:1: 'sip-port' outside a section (put it under [shield])"},
 		{"[shield]\nsip-port = 70000\n",
 		 "t.conf:2: sip-port '70000' is not a port number (1-65535)"},
 		{"[shield]\nsip-port = 5060,\n", "t.conf:2: sip-port '' is not a port number"},
@@ -172,7 +174,8 @@ static void test_errors(void **state)
 		{"[realm a]\naddr-prefix = example.com\n",
 		 "t.conf:2: addr-prefix 'example.com' is not an address or prefix"},
 		{"[realm a]\n[realm a]\n", "t.conf:2: [realm a] defined twice (first on line 1)"},
-		{"[realm a b]\n", "t.conf:1: [realm a b]: names use letters, digits, '-', '_' and '.'"},
+		{"[realm a b]\n",
+		 "t.conf:1: [realm a b]: names use letters, digits, '-', '_' and '.'"},
 		{"[realm a]\n[acl x]\nrealm-id = a\n", "t.conf:2: [acl x] has no source-address"},
 		{"[realm a]\n[acl x]\nsource-address = 10.0.0.0/8\nrealm-id = b\n",
 		 "t.conf:2: [acl x]: realm-id 'b' names no [realm] section"},
