@@ -91,6 +91,32 @@ seed_files() {
 		[[ -d "$root/tests/data" ]] &&
 			find "$root/tests/data" -type f -name '*.pcap*' -print0
 		;;
+	fuzz_shield)
+		# each SIP fixture as one datagram from a remote party: [flags 0][length][bytes]
+		local d=$build/seeds-shield f
+		rm -rf "$d"
+		mkdir -p "$d"
+		while IFS= read -r -d '' f; do
+			python3 -c 'import sys; b=open(sys.argv[1],"rb").read()[:65535]
+sys.stdout.buffer.write(bytes([0, len(b) >> 8, len(b) & 255]) + b)' "$f" >"$d/$(basename "$f")"
+		done < <(find "$root/tests/data/legit" "$root/tests/data/rules/attacks" -type f \
+			-name '*.sip' -print0 2>/dev/null)
+		find "$d" -type f -print0
+		;;
+	fuzz_shield_config)
+		# byte 0 picks the reader: even = config, odd = rules
+		local d=$build/seeds-shield-config f
+		rm -rf "$d"
+		mkdir -p "$d"
+		for f in "$root"/conf/*.conf; do
+			{ printf '\0'; cat "$f"; } >"$d/conf-$(basename "$f")"
+		done
+		while IFS= read -r -d '' f; do
+			{ printf '\1'; cat "$f"; } >"$d/rules-$(basename "$f")"
+		done < <(find "$root/conf" "$root/tests/data/rules" -maxdepth 1 -type f \
+			-name '*.rules' -print0)
+		find "$d" -type f -print0
+		;;
 	esac
 	return 0
 }
