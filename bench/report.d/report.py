@@ -77,12 +77,15 @@ def close(a, b):
     return abs(float(a) - float(b)) <= 1e-4 + 1e-9 * abs(float(a))
 
 
+# Figures are compared between sipwarden and every peer that finished; a peer that failed (killed
+# above the memory limit, a non-zero exit) is named in a note and cannot be the best peer.
 agree, mism = True, []
 ref = figs["sipwarden"]
+if ref is None:
+    agree = False
 for t in ("python", "mlr"):
     f = figs[t]
     if ref is None or f is None:
-        agree = False
         continue
     for k in FIG:
         if not close(ref[k], f[k]):
@@ -113,12 +116,16 @@ print(f"report summary over a generated scan_sip CSV: {rows:,} rows, {nbytes / 1
       f"(bench/report.d/gen.c)")
 print(f"median of {runs} run(s) per tool, tools interleaved; rows/s = rows / wall time; "
       "peak RSS = the largest of the runs")
-print(f"{'tool':<36} {'wall s':>8} {'CPU s':>8} {'rows/s':>9} {'peak RSS MB':>12}")
-print("-" * 77)
+print(f"{'tool':<34} {'wall s':>7} {'CPU s':>7} {'rows/s':>9} {'rows/CPU-s':>11} "
+      f"{'peak RSS MB':>12}")
+print("-" * 85)
 for t in tools:
     x = res[t]
-    print(f"{x['label']:<36} {x['wall']:>8.1f} {x['cpu']:>8.1f} {human(rate(t)):>9} "
+    cpu_rate = rows / x["cpu"] if not x["failed"] and x["cpu"] > 0 else None
+    print(f"{x['label']:<34} {x['wall']:>7.1f} {x['cpu']:>7.1f} "
+          f"{human(rate(t)) if not x['failed'] else 'failed':>9} {human(cpu_rate):>11} "
           f"{x['rss']:>12.1f}")
+print("(a failed tool's times are up to its failure)")
 print()
 ok = [t for t in ("python", "mlr") if rate(t)]
 best = max(ok, key=rate) if ok else None
@@ -126,14 +133,15 @@ ratio = {t: (rate("sipwarden") / rate(t)) if rate(t) and rate("sipwarden") else 
          for t in ("python", "mlr")}
 print("ratios (rows/s, sipwarden over the peer): " + ", ".join(
     f"vs {t} {ratio[t]:.1f}x" if ratio[t] else f"vs {t} n/a" for t in ratio))
+done = [t for t in ("python", "mlr") if figs[t] is not None]
 print("same figures (count, mean, median, p90, p99, max of amplification; top 10 Server values "
-      f"and counts) from every tool: {'yes' if agree else 'NO'}")
+      f"and counts) from sipwarden and {', '.join(done) or 'no peer'}: {'yes' if agree else 'NO'}")
 for m in mism:
     print("  mismatch: " + m)
 for n in notes:
     print("note: " + n)
 best_ratio = ratio[best] if best else None
-target = bool(agree and best_ratio and best_ratio > 1)
+target = bool(agree and ok and best_ratio and best_ratio > 1)
 mem_ok = res["sipwarden"]["rss"] < 1024
 print(f"target: faster than the best peer ({best or 'none'}) with the same numbers: "
       f"{(f'{best_ratio:.1f}x ' if best_ratio else '')}{'PASS' if target else 'FAIL'}; "
@@ -146,10 +154,15 @@ for t in tools:
     j[f"{t}_wall_s"] = res[t]["wall"] if not res[t]["failed"] else None
     j[f"{t}_cpu_s"] = res[t]["cpu"] if not res[t]["failed"] else None
     j[f"{t}_peak_rss_mb"] = res[t]["rss"]
+    j[f"{t}_cpu_rows_per_sec"] = (round(rows / res[t]["cpu"])
+                                  if not res[t]["failed"] and res[t]["cpu"] > 0 else None)
+    j[f"{t}_failed"] = res[t]["failed"]
 for t in ("python", "mlr"):
     j[f"sipwarden_vs_{t}"] = round(ratio[t], 2) if ratio[t] else None
     j[f"sipwarden_rss_vs_{t}"] = (round(res[t]["rss"] / res["sipwarden"]["rss"], 2)
                                   if res["sipwarden"]["rss"] else None)
+j["sipwarden_cpu_vs_best_peer"] = (round(j["sipwarden_cpu_rows_per_sec"] /
+                                         j[f"{best}_cpu_rows_per_sec"], 2) if best else None)
 j["best_peer"] = best
 j["sipwarden_vs_best_peer"] = round(best_ratio, 2) if best_ratio else None
 if ref:

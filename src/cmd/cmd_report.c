@@ -5,7 +5,7 @@
  * One option table serves every subcommand (options are data: --help, the man-page check); each
  * subcommand says which options it takes and rejects the others. Reading and computing live in
  * src/report/; this file opens files, picks outputs, prints errors once and chooses the exit
- * status: 0 done, 1 done but some row(s) could not be parsed or some values were unusable (they
+ * status: 0 done, 1 done but some rows could not be parsed or some values were unusable (they
  * are counted and described, never dropped silently) or a file broke off part-way (corrupt or
  * truncated gzip: what was read before counts), 2 usage errors, a file that cannot be opened, a
  * column the subcommand needs that the file lacks, a bad mapping file or database.
@@ -351,7 +351,7 @@ const struct sw_cmd sw_cmd_report = {
 		"  split --by K FILE... -o DIR  one scan_sip CSV per ASN, country or owner prefix\n"
 		"  enrich IN OUT            fill hostname, asn, geo, region, city, naics, sector\n"
 		"'sipwarden report SUBCOMMAND --help' lists the options of one subcommand.\n"
-		"Exit status: 0 done, 1 done but row(s) could not be parsed or a file broke off\n"
+		"Exit status: 0 done, 1 done but rows could not be parsed or a file broke off\n"
 		"(counted and reported), 2 bad usage, unreadable file or missing column.",
 	.opts = report_opts,
 	.run = run_report,

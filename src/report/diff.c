@@ -13,6 +13,8 @@
 #include "report/stats.h"
 
 #define STRINGS_MAX (4u << 20)
+#define BLOCK_BITS 16 /* entries live in blocks of 65,536: growing never copies them */
+#define BLOCK (1u << BLOCK_BITS)
 
 enum { ST_OLD = 1, ST_MATCHED, ST_NEW_ONLY };
 
@@ -30,8 +32,8 @@ struct sw_diff {
 	const struct sw_diff_writer *w;
 	FILE *out;
 	const char *path;
-	struct entry *e;
-	uint64_t ne, cape;
+	struct entry **blocks;
+	uint64_t ne, nblocks;
 	uint32_t *slot; /* entry + 1 */
 	uint64_t nslots;
 	struct sw_counter *strs;
@@ -61,7 +63,9 @@ void sw_diff_free(struct sw_diff *d)
 {
 	if (!d)
 		return;
-	free(d->e);
+	for (uint64_t i = 0; i < d->nblocks; i++)
+		free(d->blocks[i]);
+	free(d->blocks);
 	free(d->slot);
 	sw_counter_free(d->strs);
 	free(d);
@@ -84,6 +88,11 @@ static uint64_t key_hash(const uint8_t a[16], uint16_t port)
 	return h;
 }
 
+static struct entry *at(const struct sw_diff *d, uint64_t i)
+{
+	return &d->blocks[i >> BLOCK_BITS][i & (BLOCK - 1)];
+}
+
 static int grow(struct sw_diff *d)
 {
 	uint64_t n = d->nslots ? d->nslots * 2 : 65536;
@@ -91,7 +100,7 @@ static int grow(struct sw_diff *d)
 	if (!s)
 		return SW_E_NOMEM;
 	for (uint64_t i = 0; i < d->ne; i++) {
-		uint64_t j = key_hash(d->e[i].addr, d->e[i].port) & (n - 1);
+		uint64_t j = key_hash(at(d, i)->addr, at(d, i)->port) & (n - 1);
 		while (s[j])
 			j = (j + 1) & (n - 1);
 		s[j] = (uint32_t)i + 1;
@@ -110,7 +119,7 @@ static struct entry *lookup(struct sw_diff *d, const uint8_t a[16], uint16_t por
 	uint64_t h = key_hash(a, port), j;
 	if (d->nslots) {
 		for (j = h & (d->nslots - 1); d->slot[j]; j = (j + 1) & (d->nslots - 1)) {
-			struct entry *e = &d->e[d->slot[j] - 1];
+			struct entry *e = at(d, d->slot[j] - 1);
 			if (e->port == port && memcmp(e->addr, a, 16) == 0)
 				return e;
 		}
@@ -119,17 +128,18 @@ static struct entry *lookup(struct sw_diff *d, const uint8_t a[16], uint16_t por
 		return NULL;
 	if ((d->ne + 1) * 2 > d->nslots && grow(d) != 0)
 		return NULL;
-	if (d->ne == d->cape) {
-		uint64_t cap = d->cape ? d->cape * 2 : 65536;
-		struct entry *ne = realloc(d->e, cap * sizeof(*ne));
-		if (!ne)
+	if (d->ne == d->nblocks * BLOCK) {
+		struct entry **nb = realloc(d->blocks, (d->nblocks + 1) * sizeof(*nb));
+		if (!nb)
 			return NULL;
-		d->e = ne;
-		d->cape = cap;
+		d->blocks = nb;
+		if (!(nb[d->nblocks] = malloc(BLOCK * sizeof(struct entry))))
+			return NULL;
+		d->nblocks++;
 	}
 	for (j = h & (d->nslots - 1); d->slot[j]; j = (j + 1) & (d->nslots - 1))
 		;
-	struct entry *e = &d->e[d->ne];
+	struct entry *e = at(d, d->ne);
 	memset(e, 0, sizeof(*e));
 	memcpy(e->addr, a, 16);
 	e->port = port;
@@ -297,7 +307,7 @@ int sw_diff_new_row(void *diff, const struct sw_report_row *row)
 int sw_diff_finish(struct sw_diff *d)
 {
 	for (uint64_t i = 0; i < d->ne; i++) {
-		struct entry *e = &d->e[i];
+		struct entry *e = at(d, i);
 		if (e->state != ST_OLD)
 			continue;
 		d->st.gone++;

@@ -11,8 +11,8 @@
  *   (nothing) otherwise: unchanged.
  * After NEW, every OLD key no NEW row matched is gone (sw_diff_finish), in OLD's order.
  *
- * Memory: one 48-byte entry per distinct key (10 million keys: about 480 MB, plus a slot array
- * of 4 bytes per slot at most half full), strings interned: User-Agent, Server, ASN and country
+ * Memory: one 44-byte entry per distinct key, in blocks of 65,536 that are never moved (10
+ * million keys: 440 MB, plus 4 bytes per hash slot, at most half full: 134 MB), strings interned: User-Agent, Server, ASN and country
  * values are kept once each (report/counter.h), an entry holds their numbers. A key repeated
  * within a file is counted and skipped (the first row of a key wins); a row whose ip is not an
  * address is counted and skipped. At most SW_DIFF_KEYS_MAX keys.

@@ -212,23 +212,36 @@ static void row_reset(struct sw_report_reader *r)
 static void field_cb(void *s, size_t n, void *data)
 {
 	struct sw_report_reader *r = data;
-	if (r->stop_rc)
-		return;
-	if (r->nf == 0 && !r->overflow)
-		r->row_line = r->line;
-	for (const char *p = s, *e = p + n; p && (p = memchr(p, '\n', (size_t)(e - p))); p++)
-		r->line++;
-	if (r->nf == SW_REPORT_FIELDS_MAX) {
+	uint32_t nf = r->nf;
+	if (nf == 0) {
+		if (r->stop_rc)
+			return;
+		if (!r->overflow)
+			r->row_line = r->line;
+	}
+	if (nf == SW_REPORT_FIELDS_MAX) {
 		r->overflow = 1;
 		return;
 	}
-	r->off[r->nf] = (uint32_t)r->rowlen;
-	r->len[r->nf] = (uint32_t)n;
-	if (n && row_store(r, s, n) != 0) {
-		r->overflow = 1;
-		return;
+	size_t at = r->rowlen;
+	r->off[nf] = (uint32_t)at;
+	r->len[nf] = (uint32_t)n;
+	if (n) {
+		/* The common case inline: the row buffer has room. */
+		if (at + n <= r->rowcap) {
+			memcpy(r->rowbuf + at, s, n);
+			r->rowlen = at + n;
+		} else if (row_store(r, s, n) != 0) {
+			r->overflow = 1;
+			return;
+		}
+		const char *p = r->rowbuf + at, *e = p + n;
+		while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+			r->line++;
+			p++;
+		}
 	}
-	r->nf++;
+	r->nf = nf + 1;
 }
 
 /* The report column a header name stands for, or -1. */
