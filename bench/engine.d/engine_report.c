@@ -288,6 +288,8 @@ int main(void)
 	double sbytes = get(e, "state_bytes"), bpe = get(e, "bytes_per_entry");
 	double per_slot = sbytes / cap, per_used = sbytes / entries;
 	double sources = get(&wl, "phones") + get(&wl, "attack_sources");
+	/* entries in use at their slot size, over distinct sources: a registered phone holds two */
+	double per_source = entries * bpe / sources;
 	double acc = get(e, "legit_accept") + get(e, "attack_accept");
 	double drop = get(e, "legit_drop") + get(e, "attack_drop");
 	double deny = get(e, "legit_deny") + get(e, "attack_deny");
@@ -299,25 +301,28 @@ int main(void)
 
 	for (unsigned i = 0; i < ninfo; i++)
 		printf("%s\n", info[i]);
-	printf("workload: %s messages over %.0f s of engine clock; %s phones (%s registered), "
-	       "%s attacker\n",
+	printf("workload: %s messages, %.0f s of engine clock; %s phones (%s registered),\n",
 	       grp((unsigned long long)msgs, s1, sizeof(s1)), clock_s,
 	       grp((unsigned long long)get(&wl, "phones"), s2, sizeof(s2)),
-	       grp((unsigned long long)get(&wl, "registered"), s3, sizeof(s3)),
-	       grp((unsigned long long)get(&wl, "attack_sources"), s4, sizeof(s4)));
-	printf("          addresses; legitimate %.1f%%, attack %.1f%%; %.1f%% sent by the server; "
-	       "SIP payload\n",
+	       grp((unsigned long long)get(&wl, "registered"), s3, sizeof(s3)));
+	printf("          %s attacker addresses; legitimate %.1f%%, attack %.1f%%; %.1f%% sent by "
+	       "the server;\n",
+	       grp((unsigned long long)get(&wl, "attack_sources"), s4, sizeof(s4)),
 	       100 * legit / msgs, 100 * attack / msgs, 100 * get(&wl, "out") / msgs);
-	printf("          %.0f..%.0f bytes, mean %.0f B; %s calls\n", get(&wl, "payload_min"),
-	       get(&wl, "payload_max"), pmean, grp((unsigned long long)get(&wl, "calls"), s1,
-						     sizeof(s1)));
+	printf("          SIP payload %.0f..%.0f bytes, mean %.0f B; %s calls\n",
+	       get(&wl, "payload_min"), get(&wl, "payload_max"), pmean,
+	       grp((unsigned long long)get(&wl, "calls"), s1, sizeof(s1)));
 	for (unsigned i = 0; i < nkinds; i++)
 		printf("  %10s  %5.1f%%  %s\n", grp(kind_n[i], s1, sizeof(s1)),
 		       100.0 * (double)kind_n[i] / msgs, kinds[i]);
-	printf("  attack campaigns (UA-changed variants):");
+	printf("  attack campaigns (of them UA-changed variants):\n   ");
 	for (unsigned i = 0; i < ntools; i++)
-		printf("%s %s %llu (%llu)", i ? "," : "", tools[i], tool_n[i], tool_var[i]);
-	printf("\n\n");
+		printf(" %s %s (%s)%s", tools[i], grp(tool_n[i], s1, sizeof(s1)),
+		       grp(tool_var[i], s2, sizeof(s2)),
+		       i + 1 == ntools ? "\n" :
+		       i % 4 == 3      ? ",\n   " :
+					 ",");
+	printf("\n");
 
 	printf("throughput on one core: median of %u runs; msgs/s and ns/msg from the wall time "
 	       "(CLOCK_MONOTONIC)\n",
@@ -338,13 +343,14 @@ int main(void)
 		       "mode), %.0f%% at worst%s\n",
 		       100 * sh, 100 * shmin,
 		       shmin < 0.9 ? ":\nother load ran there - timings are noisy, the instruction "
-				     "counts are not"
-				   : "");
+				     "counts are not" :
+				     "");
 	}
 	printf("\n%-43s %8s %7s %10s %9s %9s\n", "pipeline per packet", "msgs/s", "ns/msg",
 	       "msgs/CPU-s", "instr/msg", "peak RSS");
-	printf("%.*s\n", 92, "------------------------------------------------------------------"
-			      "------------------------------------------------------");
+	printf("%.*s\n", 92,
+	       "------------------------------------------------------------------"
+	       "------------------------------------------------------");
 	static const char *const ROW[M__COUNT] = {
 		"engine: decode + sw_engine_packet",
 		"parse only: decode + sip_parse (baseline)",
@@ -385,11 +391,23 @@ int main(void)
 	       grp((unsigned long long)get(e, "attack_accept"), s1, sizeof(s1)),
 	       grp((unsigned long long)get(e, "attack_drop"), s2, sizeof(s2)),
 	       grp((unsigned long long)get(e, "attack_deny"), s3, sizeof(s3)));
-	printf("  by reason:");
-	for (unsigned i = 0, k = 0; i < e->n; i++)
-		if (strncmp(e->kv[i].key, "reason:", 7) == 0)
-			printf("%s %s %s", k++ ? "," : "", e->kv[i].key + 7,
-			       grp(strtoull(e->kv[i].val, NULL, 10), s1, sizeof(s1)));
+	printf("  drops and denies by reason:");
+	for (unsigned i = 0, k = 0, col = 30; i < e->n; i++)
+		if (strncmp(e->kv[i].key, "reason:", 7) == 0) {
+			char item[96];
+			int n = snprintf(item, sizeof(item), " %s %s", e->kv[i].key + 7,
+					 grp(strtoull(e->kv[i].val, NULL, 10), s1, sizeof(s1)));
+			if (k++) {
+				putchar(',');
+				col++;
+			}
+			if (col + (unsigned)n > 96) {
+				printf("\n   ");
+				col = 3;
+			}
+			fputs(item, stdout);
+			col += (unsigned)n;
+		}
 	printf("\n  sources promoted %s, denied %s times, released %s times\n",
 	       grp((unsigned long long)get(e, "promoted"), s1, sizeof(s1)),
 	       grp((unsigned long long)get(e, "denials"), s2, sizeof(s2)),
@@ -414,18 +432,20 @@ int main(void)
 	       grp((unsigned long long)sources, s1, sizeof(s1)), get(e, "evicted_trusted"),
 	       get(e, "evicted_untrusted"));
 	printf("  bytes per entry (slot with its index): %.0f B; memory / slots: %.1f B; "
-	       "memory / entries\n  in use: %.1f B (the table is sized at most half full)\n",
-	       bpe, per_slot, per_used);
+	       "memory / entries\n  in use: %.1f B (sized so that no pool is more than half full); "
+	       "entries in use x %.0f B /\n  distinct sources: %.1f B (%.2f entries per source)\n",
+	       bpe, per_slot, per_used, bpe, per_source, entries / sources);
 	printf("  peak RSS: engine %.1f MiB, parse-only %.1f MiB (same generator): the engine "
 	       "adds %.1f MiB\n",
 	       f[M_ENGINE].rss_kib / 1024, f[M_PARSE].rss_kib / 1024,
 	       (f[M_ENGINE].rss_kib - f[M_PARSE].rss_kib) / 1024);
 
 	printf("\ntargets: >= 1M msgs/s per core: %s %s (per CPU-second: %s); <= 128 B per tracked "
-	       "source:\n         %.0f B %s; legitimate messages dropped: %llu %s\n",
+	       "source:\n         %.0f B per entry %s (per distinct source %.0f B); legitimate "
+	       "messages dropped: %llu %s\n",
 	       si(f[M_ENGINE].rate, s1, sizeof(s1)), rate_ok ? "PASS" : "FAIL",
 	       si(f[M_ENGINE].cpu_rate, s2, sizeof(s2)), bytes_fig, bytes_ok ? "PASS" : "FAIL",
-	       legit_bad, legit_bad ? "FAIL" : "PASS");
+	       per_source, legit_bad, legit_bad ? "FAIL" : "PASS");
 
 	/* ---- JSON ---- */
 	jnum("runs", nruns[M_ENGINE], 0);
@@ -446,8 +466,8 @@ int main(void)
 		char k[96];
 #define J(suffix, v, p)                                                                            \
 	do {                                                                                       \
-		snprintf(k, sizeof(k), "%s_" suffix, JNAME[m]);                                  \
-		jnum(k, f[m].have ? (v) : NAN, p);                                                \
+		snprintf(k, sizeof(k), "%s_" suffix, JNAME[m]);                                    \
+		jnum(k, f[m].have ? (v) : NAN, p);                                                 \
 	} while (0)
 		J("msgs_per_sec", f[m].rate, 0);
 		J("ns_per_msg", f[m].ns, 1);
@@ -500,6 +520,8 @@ int main(void)
 	jnum("bytes_per_entry", bpe, 0);
 	jnum("bytes_per_slot", per_slot, 1);
 	jnum("bytes_per_used_entry", per_used, 1);
+	jnum("bytes_per_distinct_source", per_source, 1);
+	jnum("entries_per_distinct_source", entries / sources, 3);
 	jnum("engine_extra_rss_kib", f[M_ENGINE].rss_kib - f[M_PARSE].rss_kib, 0);
 	jnum("parse_defects", (double)defects, 0);
 	jnum("target_msgs_per_sec", target_rate, 0);

@@ -61,7 +61,6 @@ static void osip_fini(void)
 {
 }
 
-static const struct backend osip_backend = {"osip", osip_init, osip_replay, osip_report,
-					    osip_fini};
+static const struct backend osip_backend = {"osip", osip_init, osip_replay, osip_report, osip_fini};
 
 const struct backend *const replay_backends[] = {&osip_backend, NULL};

@@ -31,8 +31,8 @@ static unsigned legit_drops_shown;
  * full (8-way buckets, one choice in the untrusted pool), with the shipped trusted-share. */
 static size_t state_memory_for(const struct wl *w, unsigned trusted_percent, uint8_t v6)
 {
-	struct sw_tracker_cfg tc = {.memory = 1u << 20, .trusted_percent = trusted_percent,
-				    .ipv6_prefix = v6};
+	struct sw_tracker_cfg tc = {
+		.memory = 1u << 20, .trusted_percent = trusted_percent, .ipv6_prefix = v6};
 	struct sw_tracker *t;
 	struct sw_tracker_stats s;
 	size_t bpe = 128, need_t, need_u, mem_t, mem_u;
@@ -58,7 +58,8 @@ static int eng_init(const struct wl *w, char *err, size_t errlen)
 	if (mem && *mem)
 		eng_cfg.state_memory = strtoull(mem, NULL, 10);
 	else
-		eng_cfg.state_memory = state_memory_for(w, eng_cfg.trusted_share, eng_cfg.ipv6_prefix);
+		eng_cfg.state_memory =
+			state_memory_for(w, eng_cfg.trusted_share, eng_cfg.ipv6_prefix);
 	return sw_engine_new(&eng_cfg, &eng, err, errlen);
 }
 
@@ -75,12 +76,13 @@ __attribute__((noinline, cold)) static void legit_drop(const struct sw_packet *p
 		n++;
 	sw_endpoint_format(&p->src, src, sizeof(src));
 	sw_endpoint_format(&p->dst, dst, sizeof(dst));
-	fprintf(stderr, "bench_engine: legitimate packet %s: %s (state %s -> %s) at %llu ms, "
-			"%s -> %s: %.*s\n",
+	fprintf(stderr,
+		"bench_engine: legitimate packet %s: %s (state %s -> %s) at %llu ms, "
+		"%s -> %s: %.*s\n",
 		sw_action_name(v->action), sw_reason_name(v->reason),
 		sw_src_state_name((enum sw_src_state)v->state_before),
-		sw_src_state_name((enum sw_src_state)v->state_after),
-		(unsigned long long)p->now_ms, src, dst, (int)n, (const char *)p->payload);
+		sw_src_state_name((enum sw_src_state)v->state_after), (unsigned long long)p->now_ms,
+		src, dst, (int)n, (const char *)p->payload);
 }
 
 static void eng_replay(const struct wl_chunk *c, struct replay_counts *rc)
@@ -100,9 +102,9 @@ static void eng_replay(const struct wl_chunk *c, struct replay_counts *rc)
 		p.payload = d.payload;
 		p.len = d.len;
 		p.now_ms = c->t_ms[i];
-		p.dir = d.dst.port == WL_SERVER_PORT && memcmp(d.dst.addr, SERVER4, 4) == 0
-				? SW_DIR_IN
-				: SW_DIR_OUT;
+		p.dir = d.dst.port == WL_SERVER_PORT && memcmp(d.dst.addr, SERVER4, 4) == 0 ?
+				SW_DIR_IN :
+				SW_DIR_OUT;
 		sw_engine_packet(eng, &p, &v);
 		if (c->flags[i] & WL_F_LEGIT) {
 			rc->legit[v.action]++;
@@ -145,8 +147,7 @@ static void eng_fini(void)
 	eng = NULL;
 }
 
-static const struct backend engine_backend = {"engine", eng_init, eng_replay, eng_report,
-					      eng_fini};
+static const struct backend engine_backend = {"engine", eng_init, eng_replay, eng_report, eng_fini};
 
 /* ---- parse only ----------------------------------------------------------------------------- */
 
@@ -177,7 +178,8 @@ static void parse_replay(const struct wl_chunk *c, struct replay_counts *rc)
 			continue;
 		}
 		unsigned dir = d.dst.port == WL_SERVER_PORT && memcmp(d.dst.addr, SERVER4, 4) == 0;
-		if (sip_parse(&pmsg, (const char *)d.payload, d.len, SIP_MODE_DATAGRAM, &plim) != 0) {
+		if (sip_parse(&pmsg, (const char *)d.payload, d.len, SIP_MODE_DATAGRAM, &plim) !=
+		    0) {
 			rc->parse_errors++;
 			continue;
 		}

@@ -19,13 +19,17 @@
  * (1 + 100-600 REGISTERs with Authorization, 401s), sipsak pings, nmap NSE sip-methods OPTIONS
  * and sip-enum-users REGISTER walks (Expires: 0, a new source port per request). 30% of the
  * campaigns are "UA-changed" variants: the tool's User-Agent replaced by a common one, or left
- * out. The shapes follow ../shared/FINGERPRINTS.md. Every request is answered as an
+ * out. Two custom tools send exactly what a phone sends (no fingerprint matches): an enumerator
+ * (REGISTER per extension, 404s) and a password cracker (REGISTERs with Authorization for a real
+ * user, 401s); only the behaviour checks on the server's answers can stop them. The shapes
+ * follow ../shared/FINGERPRINTS.md. Every request is answered as an
  * unprotected server would answer it (the capture a replay works from); the server is a
  * Kamailio 5.6.3 (its Server header, to-tags, branches and nonces).
  *
  * Rates: a phone sends and receives ~0.08 messages per second in steady state, and attacks add
- * ~0.0165 per phone-second (~17% of all messages); P defaults to msgs / 85, so 10 M messages
- * are ~118 k phones over ~15 minutes of the engine's clock.
+ * ~0.018 per phone-second (~19% of all messages); P defaults to msgs / 85, so 10 M messages
+ * are ~118 k phones over ~15 minutes of the engine's clock, and a smaller run (callgrind's) is
+ * the same mix over the same timeline with fewer phones.
  *
  * Everything a response needs is regenerated: a response is built by rebuilding its request
  * (request builders are pure functions of the actor's state) and copying the request's Via,
@@ -525,8 +529,8 @@ static void respond(struct sbuf *b, const struct sbuf *req, unsigned status, con
 
 struct call {
 	uint64_t seed;
-	uint32_t a, b;  /* caller, callee (phone indexes) */
-	uint32_t cseq;  /* CSeq of the caller's first INVITE */
+	uint32_t a, b; /* caller, callee (phone indexes) */
+	uint32_t cseq; /* CSeq of the caller's first INVITE */
 	uint8_t step;
 	uint8_t live;
 };
@@ -721,14 +725,14 @@ static const char *const VARIANT_UA[] = {
 
 struct camp {
 	uint64_t seed;
-	uint32_t ip;     /* the attacker's address */
-	uint32_t me;     /* the address it writes into Via/Contact */
-	uint32_t k, n;   /* request k of n */
-	uint32_t ext0;   /* first extension (svwar, nmap) or the target (svcrack) */
+	uint32_t ip;   /* the attacker's address */
+	uint32_t me;   /* the address it writes into Via/Contact */
+	uint32_t k, n; /* request k of n */
+	uint32_t ext0; /* first extension (svwar, nmap) or the target (svcrack) */
 	uint16_t port;
 	uint8_t tool;
-	int8_t variant;  /* -1: the tool's own User-Agent, else VARIANT_UA index */
-	uint8_t phase;   /* 0: next is a request, 1: next is its response */
+	int8_t variant; /* -1: the tool's own User-Agent, else VARIANT_UA index */
+	uint8_t phase;  /* 0: next is a request, 1: next is its response */
 	uint8_t live;
 };
 
@@ -775,7 +779,8 @@ static void sv_via(struct sbuf *b, const struct camp *c, uint64_t bs)
 static uint32_t enum_ext(const struct camp *c, uint32_t k, unsigned digits_canary)
 {
 	if (k == 0)
-		return (uint32_t)(h2(c->seed, 77) % (digits_canary == 10 ? 4000000000u : 100000000u));
+		return (uint32_t)(h2(c->seed, 77) %
+				  (digits_canary == 10 ? 4000000000u : 100000000u));
 	return c->ext0 + k - 1;
 }
 
@@ -1106,9 +1111,9 @@ const char *wl_kind_name(enum wl_kind k)
 
 const char *wl_tool_name(enum wl_tool t)
 {
-	static const char *const names[WL_TOOLS] = {
-		"svmap", "svwar", "svcrack", "sipsak", "nmap-opt", "nmap-enum", "disg-enum",
-		"disg-crack"};
+	static const char *const names[WL_TOOLS] = {"svmap",     "svwar",     "svcrack",
+						    "sipsak",    "nmap-opt",  "nmap-enum",
+						    "disg-enum", "disg-crack"};
 	return t < WL_TOOLS ? names[t] : "?";
 }
 
@@ -1146,7 +1151,9 @@ struct wl *wl_new(const struct wl_cfg *cfg)
 		p->ip = phone_ip(i);
 		p->vendor = (uint8_t)(h2(p->seed, 0xbe) % V__COUNT);
 		/* most phones keep 5060 (no NAT or a port-preserving one), the rest are NATed */
-		p->port = h2(p->seed, 0x90) % 100 < 60 ? 5060 : (uint16_t)(1024 + h2(p->seed, 0x91) % 64000);
+		p->port = h2(p->seed, 0x90) % 100 < 60 ?
+				  5060 :
+				  (uint16_t)(1024 + h2(p->seed, 0x91) % 64000);
 		p->reg_cseq = (uint32_t)(1 + h2(p->seed, 0x92) % 1000);
 		p->opt_cseq = (uint32_t)(1 + h2(p->seed, 0x93) % 100);
 		if (heap_push(w, rnd(&w->r, 0, BOOT_SPREAD_US), EV_REG, i))
@@ -1314,7 +1321,8 @@ static uint64_t ms_us(struct wl *w, unsigned lo_ms, unsigned hi_ms)
 /* Server -> phone response to the phone request in req (rebuilt by the caller). */
 static void server_reply_phone(struct emit *e, const struct phone *ph, const struct sbuf *req,
 			       unsigned status, const char *reason, uint64_t totag_seed,
-			       const char *extra, bool stale, uint64_t nonce_seed, enum wl_kind kind)
+			       const char *extra, bool stale, uint64_t nonce_seed,
+			       enum wl_kind kind)
 {
 	struct sbuf b = pkt_begin(e);
 	char tt[64];
@@ -1378,7 +1386,8 @@ static void ev_reg(struct emit *e, uint32_t i)
 		break;
 	case 1:
 	case 5:
-		ph_request(&req, ph, phone_ext(i), ph->reg_step == 1 ? PR_REGISTER : PR_REGISTER_AUTH);
+		ph_request(&req, ph, phone_ext(i),
+			   ph->reg_step == 1 ? PR_REGISTER : PR_REGISTER_AUTH);
 		ph->nonce_gen++;
 		ph->nc = 1;
 		server_reply_phone(e, ph, &req, 401, "Unauthorized", h2(ph->seed, ph->reg_cseq),
@@ -1637,9 +1646,9 @@ static void ev_call(struct emit *e, uint32_t slot)
 	heap_push(w, w->now_us + next, EV_CALL, slot);
 }
 
-static const enum wl_kind TOOL_KIND[WL_TOOLS] = {
-	WL_AT_SVMAP,	 WL_AT_SVWAR,	  WL_AT_SVCRACK,   WL_AT_SIPSAK,
-	WL_AT_NMAP_OPT, WL_AT_NMAP_ENUM, WL_AT_DISG_ENUM, WL_AT_DISG_CRACK};
+static const enum wl_kind TOOL_KIND[WL_TOOLS] = {WL_AT_SVMAP,     WL_AT_SVWAR,     WL_AT_SVCRACK,
+						 WL_AT_SIPSAK,    WL_AT_NMAP_OPT,  WL_AT_NMAP_ENUM,
+						 WL_AT_DISG_ENUM, WL_AT_DISG_CRACK};
 
 static void ev_spawn(struct wl *w, uint32_t tool)
 {
@@ -1712,8 +1721,7 @@ static void ev_spawn(struct wl *w, uint32_t tool)
 	if (c->variant >= 0)
 		w->sum.variants[tool]++;
 	heap_push(w, w->now_us, EV_CAMP, slot);
-	heap_push(w, w->now_us + rnd_exp(&w->r, 1e9 / (SPAWN_RATE[tool] * w->nph)), EV_SPAWN,
-		  tool);
+	heap_push(w, w->now_us + rnd_exp(&w->r, 1e9 / (SPAWN_RATE[tool] * w->nph)), EV_SPAWN, tool);
 }
 
 static void ev_camp(struct emit *e, uint32_t slot)
@@ -1773,9 +1781,9 @@ static void ev_camp(struct emit *e, uint32_t slot)
 			return;
 		}
 		/* pacing: SIPVicious waits for the answer or its select timeout; sipsak 1 s */
-		next = c->tool == WL_SIPSAK				? ms_us(w, 900, 1100)
-		       : c->tool == WL_SVCRACK || c->tool == WL_DISG_CRACK ? ms_us(w, 5, 15)
-									   : ms_us(w, 3, 8);
+		next = c->tool == WL_SIPSAK                              ? ms_us(w, 900, 1100) :
+		       c->tool == WL_SVCRACK || c->tool == WL_DISG_CRACK ? ms_us(w, 5, 15) :
+									   ms_us(w, 3, 8);
 	}
 	heap_push(w, w->now_us + next, EV_CAMP, slot);
 }

@@ -38,30 +38,30 @@ struct wl_chunk {
 	uint32_t n, cap;
 	uint8_t *arena;
 	size_t arena_cap;
-	uint32_t *off;   /* packet i starts at arena + off[i] */
-	uint16_t *len;   /* IP packet length */
-	uint64_t *t_ms;  /* the engine's clock for packet i */
-	uint8_t *flags;  /* WL_F_* */
+	uint32_t *off;  /* packet i starts at arena + off[i] */
+	uint16_t *len;  /* IP packet length */
+	uint64_t *t_ms; /* the engine's clock for packet i */
+	uint8_t *flags; /* WL_F_* */
 };
 
 /* Message kinds, for the workload summary. */
-#define WL_KINDS(X)                                                                               \
-	X(PH_REGISTER, "phone REGISTER (no credentials)")                                         \
-	X(PH_REGISTER_AUTH, "phone REGISTER (Authorization)")                                     \
-	X(PH_OPTIONS, "phone OPTIONS keepalive")                                                  \
-	X(PH_INVITE, "phone INVITE (SDP)")                                                        \
-	X(PH_ACK_BYE, "phone ACK, BYE")                                                           \
-	X(PH_RESPONSE, "phone 100/180/200 (to the server's INVITE, BYE)")                         \
-	X(SV_TO_PHONE_REQ, "server INVITE/ACK/BYE to a phone")                                    \
-	X(SV_TO_PHONE_RESP, "server responses to phones (401/407/100/180/200)")                   \
-	X(AT_SVMAP, "svmap OPTIONS")                                                              \
-	X(AT_SVWAR, "svwar REGISTER enumeration")                                                 \
-	X(AT_SVCRACK, "svcrack REGISTER guesses")                                                 \
-	X(AT_SIPSAK, "sipsak OPTIONS")                                                            \
-	X(AT_NMAP_OPT, "nmap NSE sip-methods OPTIONS")                                            \
-	X(AT_NMAP_ENUM, "nmap NSE sip-enum-users REGISTER")                                       \
-	X(AT_DISG_ENUM, "disguised enumerator REGISTER (phone-like)")                             \
-	X(AT_DISG_CRACK, "disguised cracker REGISTER (phone-like)")                               \
+#define WL_KINDS(X)                                                                                \
+	X(PH_REGISTER, "phone REGISTER (no credentials)")                                          \
+	X(PH_REGISTER_AUTH, "phone REGISTER (Authorization)")                                      \
+	X(PH_OPTIONS, "phone OPTIONS keepalive")                                                   \
+	X(PH_INVITE, "phone INVITE (SDP)")                                                         \
+	X(PH_ACK_BYE, "phone ACK, BYE")                                                            \
+	X(PH_RESPONSE, "phone 100/180/200 (to the server's INVITE, BYE)")                          \
+	X(SV_TO_PHONE_REQ, "server INVITE/ACK/BYE to a phone")                                     \
+	X(SV_TO_PHONE_RESP, "server responses to phones (401/407/100/180/200)")                    \
+	X(AT_SVMAP, "svmap OPTIONS")                                                               \
+	X(AT_SVWAR, "svwar REGISTER enumeration")                                                  \
+	X(AT_SVCRACK, "svcrack REGISTER guesses")                                                  \
+	X(AT_SIPSAK, "sipsak OPTIONS")                                                             \
+	X(AT_NMAP_OPT, "nmap NSE sip-methods OPTIONS")                                             \
+	X(AT_NMAP_ENUM, "nmap NSE sip-enum-users REGISTER")                                        \
+	X(AT_DISG_ENUM, "disguised enumerator REGISTER (phone-like)")                              \
+	X(AT_DISG_CRACK, "disguised cracker REGISTER (phone-like)")                                \
 	X(SV_TO_ATTACK, "server responses to attackers (404/401/200)")
 
 enum wl_kind {

@@ -34,7 +34,8 @@ struct sw_engine {
 	struct sw_budget budget;
 	uint8_t user_key[SW_SIPHASH_KEY_LEN]; /* keys the user sketches: collisions can't be aimed */
 	struct sw_engine_stats stats;
-	struct sip_limits lim;
+	struct sip_limits lim;     /* requests: every structured view (the rules read them) */
+	struct sip_limits lim_out; /* the server's messages: the views the policy reads */
 	struct sip_msg msg;
 	struct sip_header hdrs[ENGINE_MAX_HDRS];
 };
@@ -138,6 +139,8 @@ int sw_engine_new(const struct sw_shield_config *cfg, struct sw_engine **ret, ch
 	}
 	e->lim = SIP_LIMITS_DEFAULT;
 	e->lim.max_headers = ENGINE_MAX_HDRS;
+	e->lim_out = e->lim;
+	e->lim_out.fields = SIP_FIELD_CSEQ | SIP_FIELD_TO | SIP_FIELD_CALL_ID;
 	sip_msg_init(&e->msg, e->hdrs, ENGINE_MAX_HDRS);
 	*ret = e;
 	return 0;
@@ -344,6 +347,25 @@ static void outbound(struct sw_engine *e, const struct sw_packet *p, struct sw_v
 	}
 }
 
+/*
+ * A source in its deny-period loses everything, whatever the bytes say: decide before parsing.
+ * (The policy would decide the same after the parse; this only skips the work. The shield's
+ * kernel deny set keeps these packets out of user space altogether.)
+ */
+static bool denied_fast_path(struct sw_engine *e, const struct sw_packet *p, struct sw_verdict *v)
+{
+	struct sw_tracked *t = sw_tracker_get(e->tracker, v->remote, 0, p->now_ms);
+	if (!t || t->src.state != SW_SRC_DENIED || p->now_ms >= t->src.deny_until)
+		return false;
+	v->tracked = true;
+	v->endpoint_entry = t->endpoint;
+	v->state_before = v->state_after = SW_SRC_DENIED;
+	v->deny_until = t->src.deny_until;
+	v->action = SW_ACT_DROP;
+	v->reason = p->dir == SW_DIR_IN ? SW_REASON_DENIED : SW_REASON_RESPONSE_TO_FLAGGED;
+	return true;
+}
+
 void sw_engine_packet(struct sw_engine *e, const struct sw_packet *p, struct sw_verdict *v)
 {
 	struct compiled *c = e->c;
@@ -368,8 +390,12 @@ void sw_engine_packet(struct sw_engine *e, const struct sw_packet *p, struct sw_
 		count(e, v);
 		return;
 	}
-	v->parse_rc =
-		sip_parse(&e->msg, (const char *)p->payload, p->len, SIP_MODE_DATAGRAM, &e->lim);
+	if (denied_fast_path(e, p, v)) {
+		count(e, v);
+		return;
+	}
+	v->parse_rc = sip_parse(&e->msg, (const char *)p->payload, p->len, SIP_MODE_DATAGRAM,
+				p->dir == SW_DIR_IN ? &e->lim : &e->lim_out);
 	if (v->parse_rc == 0)
 		v->msg = &e->msg;
 	else

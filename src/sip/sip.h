@@ -157,6 +157,26 @@ struct sip_limits {
 	uint32_t max_msg;     /* largest message accepted (bytes) */
 	uint32_t max_line;    /* longest start line or header field, folds included (bytes) */
 	uint16_t max_headers; /* most header fields; also bounded by the caller's array */
+	/*
+	 * Structured views to decode (enum sip_field bits); 0 = all of them. Framing, the header
+	 * array, the start line, Content-Length and the mandatory-header check always run; a
+	 * caller that needs only a few views (the shield reading the server's responses) skips
+	 * the cost of the others, which are then left empty.
+	 */
+	uint32_t fields;
+};
+
+enum sip_field {
+	SIP_FIELD_VIA = 1u << 0,     /* via, via_count */
+	SIP_FIELD_FROM = 1u << 1,    /* from */
+	SIP_FIELD_TO = 1u << 2,      /* to */
+	SIP_FIELD_CONTACT = 1u << 3, /* contact, contact_count */
+	SIP_FIELD_CSEQ = 1u << 4,    /* cseq */
+	SIP_FIELD_CALL_ID = 1u << 5, /* call_id */
+	SIP_FIELD_NUMBERS = 1u << 6, /* max_forwards, expires */
+	SIP_FIELD_DATE = 1u << 7,    /* date */
+	SIP_FIELD_AUTH = 1u << 8,    /* authorization, proxy_authorization, *_authenticate */
+	SIP_FIELD_PLAIN = 1u << 9,   /* user_agent, server, allow, accept, subject, content_type */
 };
 
 #define SIP_LIMITS_DEFAULT ((struct sip_limits){65535, 8192, 128})

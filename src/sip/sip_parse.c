@@ -230,46 +230,58 @@ static void take_number(struct sip_msg *m, const struct sip_header *h, int code,
 }
 
 /* Decode the first header of each kind the scanner and shield use. */
-static void decode_fields(struct sip_msg *m)
+static void decode_fields(struct sip_msg *m, uint32_t want)
 {
+	if (!want)
+		want = ~0u;
 	const struct sip_header *h;
 	unsigned n = 0;
-	for (uint16_t k = m->first[SIP_HDR_VIA]; k != SIP_NO_HDR; k = m->hdr[k].next)
-		n += sip_count_elements(m, &m->hdr[k]);
-	m->via_count = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
-	if ((h = sip_msg_header(m, SIP_HDR_VIA, 0)))
-		sip_decode_via(m, h);
-	if ((h = sip_msg_header(m, SIP_HDR_FROM, 0)))
-		sip_decode_addr(m, h, &m->from);
-	if ((h = sip_msg_header(m, SIP_HDR_TO, 0)))
-		sip_decode_addr(m, h, &m->to);
-	n = 0;
-	for (uint16_t k = m->first[SIP_HDR_CONTACT]; k != SIP_NO_HDR; k = m->hdr[k].next)
-		n += sip_count_elements(m, &m->hdr[k]);
-	m->contact_count = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
-	if ((h = sip_msg_header(m, SIP_HDR_CONTACT, 0)))
-		sip_decode_addr(m, h, &m->contact);
-	if ((h = sip_msg_header(m, SIP_HDR_CSEQ, 0)))
-		sip_decode_cseq(m, h);
-	if ((h = sip_msg_header(m, SIP_HDR_CALL_ID, 0)))
-		sip_decode_call_id(m, h);
-	if ((h = sip_msg_header(m, SIP_HDR_MAX_FORWARDS, 0))) {
-		int64_t v = -1;
-		take_number(m, h, SW_E_SIP_MAX_FORWARDS, 255, &v);
-		m->max_forwards = (int32_t)v;
+	if (want & SIP_FIELD_VIA) {
+		for (uint16_t k = m->first[SIP_HDR_VIA]; k != SIP_NO_HDR; k = m->hdr[k].next)
+			n += sip_count_elements(m, &m->hdr[k]);
+		m->via_count = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
+		if ((h = sip_msg_header(m, SIP_HDR_VIA, 0)))
+			sip_decode_via(m, h);
 	}
-	if ((h = sip_msg_header(m, SIP_HDR_EXPIRES, 0)))
-		take_number(m, h, SW_E_SIP_EXPIRES, UINT32_MAX, &m->expires);
-	if ((h = sip_msg_header(m, SIP_HDR_DATE, 0)))
+	if ((want & SIP_FIELD_FROM) && (h = sip_msg_header(m, SIP_HDR_FROM, 0)))
+		sip_decode_addr(m, h, &m->from);
+	if ((want & SIP_FIELD_TO) && (h = sip_msg_header(m, SIP_HDR_TO, 0)))
+		sip_decode_addr(m, h, &m->to);
+	if (want & SIP_FIELD_CONTACT) {
+		n = 0;
+		for (uint16_t k = m->first[SIP_HDR_CONTACT]; k != SIP_NO_HDR; k = m->hdr[k].next)
+			n += sip_count_elements(m, &m->hdr[k]);
+		m->contact_count = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
+		if ((h = sip_msg_header(m, SIP_HDR_CONTACT, 0)))
+			sip_decode_addr(m, h, &m->contact);
+	}
+	if ((want & SIP_FIELD_CSEQ) && (h = sip_msg_header(m, SIP_HDR_CSEQ, 0)))
+		sip_decode_cseq(m, h);
+	if ((want & SIP_FIELD_CALL_ID) && (h = sip_msg_header(m, SIP_HDR_CALL_ID, 0)))
+		sip_decode_call_id(m, h);
+	if (want & SIP_FIELD_NUMBERS) {
+		if ((h = sip_msg_header(m, SIP_HDR_MAX_FORWARDS, 0))) {
+			int64_t v = -1;
+			take_number(m, h, SW_E_SIP_MAX_FORWARDS, 255, &v);
+			m->max_forwards = (int32_t)v;
+		}
+		if ((h = sip_msg_header(m, SIP_HDR_EXPIRES, 0)))
+			take_number(m, h, SW_E_SIP_EXPIRES, UINT32_MAX, &m->expires);
+	}
+	if ((want & SIP_FIELD_DATE) && (h = sip_msg_header(m, SIP_HDR_DATE, 0)))
 		sip_decode_date(m, h);
-	if ((h = sip_msg_header(m, SIP_HDR_AUTHORIZATION, 0)))
-		sip_decode_auth(m, h, &m->authorization);
-	if ((h = sip_msg_header(m, SIP_HDR_PROXY_AUTHORIZATION, 0)))
-		sip_decode_auth(m, h, &m->proxy_authorization);
-	if ((h = sip_msg_header(m, SIP_HDR_WWW_AUTHENTICATE, 0)))
-		sip_decode_auth(m, h, &m->www_authenticate);
-	if ((h = sip_msg_header(m, SIP_HDR_PROXY_AUTHENTICATE, 0)))
-		sip_decode_auth(m, h, &m->proxy_authenticate);
+	if (want & SIP_FIELD_AUTH) {
+		if ((h = sip_msg_header(m, SIP_HDR_AUTHORIZATION, 0)))
+			sip_decode_auth(m, h, &m->authorization);
+		if ((h = sip_msg_header(m, SIP_HDR_PROXY_AUTHORIZATION, 0)))
+			sip_decode_auth(m, h, &m->proxy_authorization);
+		if ((h = sip_msg_header(m, SIP_HDR_WWW_AUTHENTICATE, 0)))
+			sip_decode_auth(m, h, &m->www_authenticate);
+		if ((h = sip_msg_header(m, SIP_HDR_PROXY_AUTHENTICATE, 0)))
+			sip_decode_auth(m, h, &m->proxy_authenticate);
+	}
+	if (!(want & SIP_FIELD_PLAIN))
+		return;
 
 	static const struct {
 		uint8_t id;
@@ -528,7 +540,7 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 		return SW_E_SIP_TOO_BIG;
 	}
 
-	decode_fields(m);
+	decode_fields(m, lim.fields);
 	check_mandatory(m);
 	return 0;
 }
