@@ -85,11 +85,34 @@ __attribute__((noinline, cold)) static void legit_drop(const struct sw_packet *p
 		src, dst, (int)n, (const char *)p->payload);
 }
 
+/* Packets go to the engine in batches, as the shield daemon hands over a queue's batch. */
+#define ENG_BATCH 64
+
+struct eng_batch_ctx {
+	struct replay_counts *rc;
+	const uint8_t *flags[ENG_BATCH];
+	const struct sw_packet *base;
+};
+
+static void eng_verdict(const struct sw_packet *p, const struct sw_verdict *v, void *arg)
+{
+	struct eng_batch_ctx *x = arg;
+	if (*x->flags[p - x->base] & WL_F_LEGIT) {
+		x->rc->legit[v->action]++;
+		if (v->action != SW_ACT_ACCEPT)
+			legit_drop(p, v);
+	} else {
+		x->rc->attack[v->action]++;
+	}
+	x->rc->parse_errors += v->parse_rc != 0;
+}
+
 static void eng_replay(const struct wl_chunk *c, struct replay_counts *rc)
 {
 	struct sw_decoded d;
-	struct sw_packet p;
-	struct sw_verdict v;
+	struct sw_packet batch[ENG_BATCH];
+	struct eng_batch_ctx x = {.rc = rc, .base = batch};
+	unsigned n = 0;
 
 	for (uint32_t i = 0; i < c->n; i++) {
 		if (sw_decode_ip(c->arena + c->off[i], c->len[i], &d) != 0 || d.proto != 17 ||
@@ -97,24 +120,23 @@ static void eng_replay(const struct wl_chunk *c, struct replay_counts *rc)
 			rc->decode_errors++;
 			continue;
 		}
-		p.src = d.src;
-		p.dst = d.dst;
-		p.payload = d.payload;
-		p.len = d.len;
-		p.now_ms = c->t_ms[i];
-		p.dir = d.dst.port == WL_SERVER_PORT && memcmp(d.dst.addr, SERVER4, 4) == 0 ?
-				SW_DIR_IN :
-				SW_DIR_OUT;
-		sw_engine_packet(eng, &p, &v);
-		if (c->flags[i] & WL_F_LEGIT) {
-			rc->legit[v.action]++;
-			if (v.action != SW_ACT_ACCEPT)
-				legit_drop(&p, &v);
-		} else {
-			rc->attack[v.action]++;
+		struct sw_packet *p = &batch[n];
+		p->src = d.src;
+		p->dst = d.dst;
+		p->payload = d.payload;
+		p->len = d.len;
+		p->now_ms = c->t_ms[i];
+		p->dir = d.dst.port == WL_SERVER_PORT && memcmp(d.dst.addr, SERVER4, 4) == 0 ?
+				 SW_DIR_IN :
+				 SW_DIR_OUT;
+		x.flags[n] = &c->flags[i];
+		if (++n == ENG_BATCH) {
+			sw_engine_batch(eng, batch, n, eng_verdict, &x);
+			n = 0;
 		}
-		rc->parse_errors += v.parse_rc != 0;
 	}
+	if (n)
+		sw_engine_batch(eng, batch, n, eng_verdict, &x);
 	rc->msgs += c->n;
 }
 

@@ -83,6 +83,16 @@ int sw_engine_reload(struct sw_engine *e, const struct sw_shield_config *cfg, ch
 /* Decide about one packet. */
 void sw_engine_packet(struct sw_engine *e, const struct sw_packet *p, struct sw_verdict *v);
 
+/*
+ * Decide about n packets received together (a batch from the queue): the same verdicts as n
+ * calls of sw_engine_packet(), but the tracker's memory for a packet is fetched a few packets
+ * ahead, so the lookups of a batch overlap instead of each paying a memory round trip. fn gets
+ * each packet's verdict in order, while its views are valid (the next packet reuses them).
+ */
+void sw_engine_batch(struct sw_engine *e, const struct sw_packet *p, unsigned n,
+		     void (*fn)(const struct sw_packet *p, const struct sw_verdict *v, void *arg),
+		     void *arg);
+
 /* Deny addr now for period_ms (0: its realm's deny-period), e.g. an operator's block. */
 int sw_engine_block(struct sw_engine *e, const struct sw_endpoint *addr, uint64_t period_ms,
 		    uint64_t now_ms);
