@@ -209,10 +209,20 @@ done
 users_range() { # COND: how many of 100..130 appear as To users
 	values tu "$1" | awk '$1 >= 100 && $1 <= 130' | wc -l
 }
+# Packets tcpdump itself lost (it says so when it stops): a missing answer is then not the bed's.
+CAP_DROPS=$(sed -n 's/^\([0-9]*\) packets dropped by kernel$/\1/p' "$OUT/logs/tcpdump.log" 2>/dev/null | head -n 1)
+CAP_DROPS=${CAP_DROPS:-0}
+[ "$CAP_DROPS" = 0 ] || log "note: tcpdump reports $CAP_DROPS packets dropped by the kernel"
 expect_users() { # DESCRIPTION COND
 	local n
 	n=$(users_range "$2")
-	if [ "$n" = 31 ]; then ok "$1 (31 of 100..130)"; else bad "$1: $n of 100..130"; fi
+	if [ "$n" = 31 ]; then
+		ok "$1 (31 of 100..130)"
+	elif [ "$n" -ge $((31 - CAP_DROPS)) ]; then
+		ok "$1 ($n of 100..130; tcpdump lost $CAP_DROPS packets)"
+	else
+		bad "$1: $n of 100..130"
+	fi
 }
 expect "svmap: OPTIONS with User-Agent friendly-scanner" -ge 1 \
 	"$(from svmap) && m == \"OPTIONS\" && ua == \"friendly-scanner\""

@@ -213,7 +213,9 @@ shb_kill() {
 shb_capture_start() {
 	local f=$1 filter=${2:-udp port 5060} td i
 	td=$(command -v tcpdump || { [ -x /usr/sbin/tcpdump ] && echo /usr/sbin/tcpdump; }) || return 3
-	local args=(-i br0 -n -U --immediate-mode -s 0 -w "$f")
+	# -B: a 32 MiB kernel buffer, so a loaded machine (a test run next to builds) does not
+	# make tcpdump drop packets of the bursts (svwar, nmap) before it writes them
+	local args=(-i br0 -n -U --immediate-mode -B 32768 -s 0 -w "$f")
 	[ "$(id -u)" = 0 ] && args+=(-Z root)
 	shb_bg "$f.log" srv "$td" "${args[@]}" "$filter"
 	SHB_CAPTURE_PID=$SHB_LAST_PID
