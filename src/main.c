@@ -11,6 +11,7 @@
 static const struct sw_cmd *const commands[] = {
 	&sw_cmd_scan,
 	&sw_cmd_inspect,
+	&sw_cmd_shield,
 	&sw_cmd_report,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -24,6 +24,7 @@ struct sw_cmd {
 extern const struct sw_cmd sw_cmd_inspect;
 extern const struct sw_cmd sw_cmd_scan;
 extern const struct sw_cmd sw_cmd_report;
+extern const struct sw_cmd sw_cmd_shield;
 
 /* "sipwarden CMD --help" text from the command's table. */
 void sw_cmd_usage(const struct sw_cmd *cmd, FILE *f);

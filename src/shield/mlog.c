@@ -181,6 +181,13 @@ uint64_t sw_mlog_records(const struct sw_mlog *l)
 	return l->records;
 }
 
+int sw_mlog_flush(struct sw_mlog *l)
+{
+	if (!l || !l->f)
+		return 0;
+	return fflush(l->f) == 0 ? 0 : SW_E_IO;
+}
+
 int sw_mlog_close(struct sw_mlog *l)
 {
 	if (!l)

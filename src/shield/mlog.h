@@ -40,6 +40,9 @@ void sw_mlog_record(struct sw_json *j, const struct sw_engine *e, const struct s
 void sw_mlog_time(uint64_t usec, char *buf, size_t len);
 
 uint64_t sw_mlog_records(const struct sw_mlog *l);
+
+/* Push buffered records to the file (the shield does after each batch that wrote some). */
+int sw_mlog_flush(struct sw_mlog *l);
 int sw_mlog_close(struct sw_mlog *l);
 
 #endif
