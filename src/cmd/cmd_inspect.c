@@ -20,12 +20,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "cmd/inspect_verdicts.h"
 #include "core/err.h"
+#include "core/timefmt.h"
 #include "net/capture.h"
 #include "out/json.h"
 #include "out/sip_print.h"
@@ -170,15 +170,6 @@ static void count(struct inspect *in, int rc)
 		in->ndefective++;
 }
 
-static void format_ts(uint64_t usec, char *buf, size_t len)
-{
-	time_t t = (time_t)(usec / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06uZ", (unsigned)(usec % 1000000));
-}
-
 /* Emit one parsed message with its context (where it came from). */
 static void emit_raw(struct inspect *in, const char *path, size_t off, size_t len, int rc)
 {
@@ -203,7 +194,7 @@ static void emit_dgram(struct inspect *in, const struct sw_datagram *d, int rc)
 	char src[SW_ENDPOINT_STRLEN], dst[SW_ENDPOINT_STRLEN], ts[40];
 	sw_endpoint_format(&d->src, src, sizeof(src));
 	sw_endpoint_format(&d->dst, dst, sizeof(dst));
-	format_ts(d->ts_usec, ts, sizeof(ts));
+	sw_time_iso(d->ts_usec, ts, sizeof(ts));
 	if (in->json) {
 		sw_json_obj_open(&in->j, NULL);
 		sw_json_int(&in->j, "n", (int64_t)in->nmsg);

@@ -18,6 +18,7 @@
 
 #include "cmd/cmd.h"
 #include "core/err.h"
+#include "core/timefmt.h"
 #include "net/capture.h"
 #include "out/json.h"
 #include "shield/config.h"
@@ -340,7 +341,7 @@ static void print_text(struct run *r)
 			const struct transition *t = &s->tr[k];
 			char ep[SW_ENDPOINT_STRLEN];
 			sw_endpoint_format(&t->ep, ep, sizeof(ep));
-			sw_mlog_time(t->ts_usec, ts, sizeof(ts));
+			sw_time_iso(t->ts_usec, ts, sizeof(ts));
 			printf("  %s  %s -> %s  %s  (%s)\n", ts, sw_src_state_name(t->from),
 			       sw_src_state_name(t->to), transition_reason(t->reason), ep);
 		}
@@ -371,9 +372,9 @@ static void json_source(struct sw_json *j, struct run *r, const struct source *s
 	sw_json_cstr(j, "realm", r->cfg->realms[s->realm].name);
 	sw_json_cstr(j, "trust", sw_trust_level_name(s->trust));
 	sw_json_cstr(j, "state", sw_src_state_name(s->state));
-	sw_mlog_time(s->first_usec, ts, sizeof(ts));
+	sw_time_iso(s->first_usec, ts, sizeof(ts));
 	sw_json_cstr(j, "first_seen", ts);
-	sw_mlog_time(s->last_usec, ts, sizeof(ts));
+	sw_time_iso(s->last_usec, ts, sizeof(ts));
 	sw_json_cstr(j, "last_seen", ts);
 	if (s->tool)
 		sw_json_cstr(j, "tool", s->tool);
@@ -392,7 +393,7 @@ static void json_source(struct sw_json *j, struct run *r, const struct source *s
 	sw_json_int(j, "dropped_out", (int64_t)s->out_dropped);
 	sw_json_int(j, "unparsable", (int64_t)s->parse_errors);
 	if (s->denied_usec) {
-		sw_mlog_time(s->denied_usec, ts, sizeof(ts));
+		sw_time_iso(s->denied_usec, ts, sizeof(ts));
 		sw_json_cstr(j, "denied_at", ts);
 	} else {
 		sw_json_null(j, "denied_at");
@@ -407,7 +408,7 @@ static void json_source(struct sw_json *j, struct run *r, const struct source *s
 		const struct transition *t = &s->tr[k];
 		char ep[SW_ENDPOINT_STRLEN];
 		sw_endpoint_format(&t->ep, ep, sizeof(ep));
-		sw_mlog_time(t->ts_usec, ts, sizeof(ts));
+		sw_time_iso(t->ts_usec, ts, sizeof(ts));
 		sw_json_obj_open(j, NULL);
 		sw_json_cstr(j, "time", ts);
 		sw_json_cstr(j, "endpoint", ep);

@@ -323,14 +323,10 @@ static void outbound(struct sw_engine *e, const struct sw_packet *p, struct sw_v
 	v->tracked = true;
 	v->endpoint_entry = t->endpoint;
 	if (v->parse_rc != 0 || e->msg.is_request) {
-		/* the server's own requests (NOTIFY, OPTIONS pings) and unparsable output pass,
-		 * except towards a denied party */
+		/* the server's own requests (NOTIFY, OPTIONS pings) and unparsable output pass;
+		 * towards a party in its deny-period, denied_fast_path() already dropped them */
 		v->state_before = v->state_after = t->src.state;
 		v->deny_until = t->src.deny_until;
-		if (t->src.state == SW_SRC_DENIED && p->now_ms < t->src.deny_until) {
-			v->action = SW_ACT_DROP;
-			v->reason = SW_REASON_RESPONSE_TO_FLAGGED;
-		}
 		return;
 	}
 	struct sw_msg_facts f = {0};

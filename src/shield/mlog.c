@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/err.h"
+#include "core/timefmt.h"
 #include "net/pcapw.h"
 
 struct sw_mlog {
@@ -54,16 +54,6 @@ bool sw_mlog_wants(const struct sw_verdict *v)
 	return v->action != SW_ACT_ACCEPT || v->fp.score > 0;
 }
 
-void sw_mlog_time(uint64_t usec, char *buf, size_t len)
-{
-	time_t t = (time_t)(usec / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (n)
-		snprintf(buf + n, len - n, ".%06uZ", (unsigned)(usec % 1000000));
-}
-
 void sw_mlog_record(struct sw_json *j, const struct sw_engine *e, const struct sw_packet *p,
 		    const struct sw_verdict *v, uint64_t ts_usec)
 {
@@ -72,7 +62,7 @@ void sw_mlog_record(struct sw_json *j, const struct sw_engine *e, const struct s
 	char src[SW_ENDPOINT_STRLEN], dst[SW_ENDPOINT_STRLEN], ts[40];
 	sw_endpoint_format(&p->src, src, sizeof(src));
 	sw_endpoint_format(&p->dst, dst, sizeof(dst));
-	sw_mlog_time(ts_usec ? ts_usec : p->now_ms * 1000, ts, sizeof(ts));
+	sw_time_iso(ts_usec ? ts_usec : p->now_ms * 1000, ts, sizeof(ts));
 	sw_json_obj_open(j, NULL);
 	sw_json_cstr(j, "time", ts);
 	sw_json_cstr(j, "src", src);
@@ -87,7 +77,7 @@ void sw_mlog_record(struct sw_json *j, const struct sw_engine *e, const struct s
 		sw_json_cstr(j, "state_before", sw_src_state_name(v->state_before));
 		if (v->state_after == SW_SRC_DENIED) {
 			char until[40];
-			sw_mlog_time(v->deny_until * 1000, until, sizeof(until));
+			sw_time_iso(v->deny_until * 1000, until, sizeof(until));
 			sw_json_cstr(j, "deny_until", until);
 		}
 	}

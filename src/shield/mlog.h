@@ -36,9 +36,6 @@ int sw_mlog_write(struct sw_mlog *l, const struct sw_engine *e, const struct sw_
 void sw_mlog_record(struct sw_json *j, const struct sw_engine *e, const struct sw_packet *p,
 		    const struct sw_verdict *v, uint64_t ts_usec);
 
-/* "2026-11-22T03:04:05.123456Z" from microseconds since 1970. */
-void sw_mlog_time(uint64_t usec, char *buf, size_t len);
-
 uint64_t sw_mlog_records(const struct sw_mlog *l);
 
 /* Push buffered records to the file (the shield does after each batch that wrote some). */
