@@ -267,7 +267,7 @@ static void test_enumeration_by_behaviour(void **state)
 	/* a disguised enumerator: clean REGISTERs for user after user, the server answers 404 */
 	struct sw_engine *e = engine_with(NULL);
 	struct sw_verdict v;
-	int denied_at = 0;
+	int denied_at = 0, by_enumeration = 0;
 	for (int i = 0; i < 20 && !denied_at; i++) {
 		char user[8];
 		snprintf(user, sizeof(user), "%d", 200 + i);
@@ -289,10 +289,17 @@ static void test_enumeration_by_behaviour(void **state)
 			 &v);
 		if (v.action == SW_ACT_DENY) {
 			assert_int_equal(v.reason, SW_REASON_ENUMERATION);
+			by_enumeration = 1;
 			denied_at = i + 1;
 		}
 	}
-	assert_int_equal(denied_at, 4); /* enumeration-threshold = 4 */
+	/*
+	 * enumeration-threshold = 4 distinct users. The policy counts them in a 64-bit sketch
+	 * keyed with a random key per engine, so two of the first four users share a bit about
+	 * one run in eleven and the deny comes a user or two later; never before the fourth.
+	 */
+	assert_true(by_enumeration);
+	assert_in_range(denied_at, 4, 8);
 	sw_engine_free(e);
 }
 
