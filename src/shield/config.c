@@ -35,6 +35,7 @@ enum key_type {
 	K_ACL_ADDR, /* one prefix (acl source-address) */
 	K_ACL_REALM,
 	K_ACCESS, /* permit | deny */
+	K_DENY,   /* enum sw_deny_backend, as uint8_t */
 };
 
 struct key {
@@ -62,6 +63,13 @@ static const struct key shield_keys[] = {
 	{"log-max-size", K_SIZE, SH(log_max_size), 4096, (uint64_t)1 << 44},
 	{"log-pcap", K_STRING, SH(log_pcap), 0, SW_CFG_PATH_MAX},
 	{"log-pcap-max-size", K_SIZE, SH(log_pcap_max_size), 4096, (uint64_t)1 << 44},
+	{"deny-backend", K_DENY, SH(deny_backend), 0, 0},
+	{"deny-interface", K_STRING, SH(deny_interface), 0, SW_CFG_NAME_MAX},
+	{"state-file", K_STRING, SH(state_file), 0, SW_CFG_PATH_MAX},
+	{"control-socket", K_STRING, SH(control_socket), 0, SW_CFG_PATH_MAX},
+	{"control-group", K_STRING, SH(control_group), 0, SW_CFG_NAME_MAX},
+	{"metrics-listen", K_STRING, SH(metrics_listen), 0, SW_CFG_NAME_MAX},
+	{"user", K_STRING, SH(user), 0, SW_CFG_NAME_MAX},
 	{NULL, 0, 0, 0, 0},
 };
 
@@ -411,6 +419,16 @@ static int set_value(struct loader *ld, const struct key *k, void *base, const c
 				    k->name, v);
 		*(enum sw_anon *)((char *)base + k->off) = a;
 		return 1;
+	}
+	case K_DENY: {
+		static const char *const names[] = {"auto", "nft", "xdp", "off"};
+		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (strcmp(v, names[i]) == 0) {
+				*(uint8_t *)((char *)base + k->off) = (uint8_t)i;
+				return 1;
+			}
+		}
+		return fail(ld, "%s = '%s': expected auto, nft, xdp or off", k->name, v);
 	}
 	default:
 		return fail(ld, "%s: internal error (key type)", k->name);
@@ -768,4 +786,19 @@ int sw_shield_config_is_sip_port(const struct sw_shield_config *cfg, uint16_t po
 		if (cfg->sip_ports[i] == port)
 			return 1;
 	return 0;
+}
+
+const char *sw_deny_backend_name(enum sw_deny_backend b)
+{
+	switch (b) {
+	case SW_DENY_AUTO:
+		return "auto";
+	case SW_DENY_NFT:
+		return "nft";
+	case SW_DENY_XDP:
+		return "xdp";
+	case SW_DENY_OFF:
+		return "off";
+	}
+	return "?";
 }

@@ -30,6 +30,15 @@
 #define SW_CFG_MAX_PORTS 16
 #define SW_CFG_PATH_MAX 1024
 #define SW_CFG_PATTERN_MAX 4096
+#define SW_CFG_NAME_MAX 256
+
+/* deny-backend: where denied sources are dropped in the kernel (the shield daemon only). */
+enum sw_deny_backend {
+	SW_DENY_AUTO = 0, /* nft when the kernel has nf_tables sets, else off (with a warning) */
+	SW_DENY_NFT,      /* an nftables set with per-element timeouts, dropped before the queue */
+	SW_DENY_XDP,      /* an XDP program on deny-interface with an expiring BPF map */
+	SW_DENY_OFF,      /* user space only: the engine drops a denied source's packets */
+};
 
 /* A prefix of a realm (addr-prefix) or an ACL entry (source-address), as matched. */
 struct sw_cfg_prefix {
@@ -58,6 +67,15 @@ struct sw_shield_config {
 	char log_pcap[SW_CFG_PATH_MAX];    /* log-pcap: pcap of dropped packets; "" off */
 	uint64_t log_pcap_max_size;        /* log-pcap-max-size: bytes, then stop writing */
 
+	/* [shield], the daemon's own settings (inspect ignores them) */
+	uint8_t deny_backend;                 /* deny-backend: enum sw_deny_backend */
+	char deny_interface[SW_CFG_NAME_MAX]; /* deny-interface: XDP interfaces, comma-separated */
+	char state_file[SW_CFG_PATH_MAX];     /* state-file: denied sources across restarts */
+	char control_socket[SW_CFG_PATH_MAX]; /* control-socket: `shield status|list|...` */
+	char control_group[SW_CFG_NAME_MAX];  /* control-group: may use the socket too */
+	char metrics_listen[SW_CFG_NAME_MAX]; /* metrics-listen: ADDR:PORT for Prometheus; "" off */
+	char user[SW_CFG_NAME_MAX];           /* user: run as this user after setup; "" keep */
+
 	/* [realm NAME]; realms[0] is the default realm */
 	struct sw_realm realms[SW_CFG_MAX_REALMS];
 	unsigned nrealms;
@@ -84,6 +102,9 @@ int sw_shield_config_load_buf(const char *name, const char *buf, size_t len,
  */
 unsigned sw_shield_config_realm(const struct sw_shield_config *cfg, const struct sw_endpoint *ep,
 				enum sw_trust_level *trust, int *listed, int *acl_deny);
+
+/* "auto", "nft", "xdp" or "off". */
+const char *sw_deny_backend_name(enum sw_deny_backend b);
 
 /* True when port is one of the server's SIP ports. */
 int sw_shield_config_is_sip_port(const struct sw_shield_config *cfg, uint16_t port);
