@@ -57,3 +57,7 @@ cat >&2 <<TXT
 === 2. The full OPTIONS probe with a validation token (Kamailio answers it)
 TXT
 tb_scn "$SIPWARDEN" scan --no-default-exclude -r 20000 --wait 2 --probe options "$TB_PREFIX"
+
+# The shield half: svmap against a local Kamailio, without and with `sipwarden shield`.
+testbed_down >/dev/null 2>&1 || true
+"$root/scripts/demo-shield.sh" "$SIPWARDEN"

@@ -429,7 +429,7 @@ void sw_engine_batch(struct sw_engine *e, const struct sw_packet *p, unsigned n,
 }
 
 int sw_engine_block(struct sw_engine *e, const struct sw_endpoint *addr, uint64_t period_ms,
-		    uint64_t now_ms)
+		    uint64_t now_ms, enum sw_reason reason)
 {
 	struct compiled *c = e->c;
 	struct sw_endpoint a = *addr;
@@ -443,7 +443,7 @@ int sw_engine_block(struct sw_engine *e, const struct sw_endpoint *addr, uint64_
 	t->realm = (uint16_t)ri;
 	const struct sw_realm *r = &c->cfg.realms[ri];
 	sw_policy_deny(r, &t->src, now_ms, period_ms ? period_ms : (uint64_t)r->deny_period * 1000,
-		       SW_REASON_DENIED);
+		       reason);
 	return 0;
 }
 

@@ -93,9 +93,12 @@ void sw_engine_batch(struct sw_engine *e, const struct sw_packet *p, unsigned n,
 		     void (*fn)(const struct sw_packet *p, const struct sw_verdict *v, void *arg),
 		     void *arg);
 
-/* Deny addr now for period_ms (0: its realm's deny-period), e.g. an operator's block. */
+/*
+ * Deny addr now for period_ms (0: its realm's deny-period) for reason: an operator's block
+ * (SW_REASON_DENIED), or a denial restored after a restart (its original reason).
+ */
 int sw_engine_block(struct sw_engine *e, const struct sw_endpoint *addr, uint64_t period_ms,
-		    uint64_t now_ms);
+		    uint64_t now_ms, enum sw_reason reason);
 
 /* Forget addr's state (an operator's unblock). Returns the number of entries removed. */
 int sw_engine_unblock(struct sw_engine *e, const struct sw_endpoint *addr);

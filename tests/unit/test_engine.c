@@ -374,7 +374,7 @@ static void test_block_unblock_keepalive_garbage(void **state)
 	struct sw_engine *e = engine_with(NULL);
 	struct sw_verdict v;
 	struct sw_endpoint a = ep("198.51.100.50", 0);
-	assert_int_equal(sw_engine_block(e, &a, 5000, 100), 0);
+	assert_int_equal(sw_engine_block(e, &a, 5000, 100, SW_REASON_DENIED), 0);
 	make_registration("198.51.100.50", 5060, "100", 1);
 	send_msg(e, "198.51.100.50", 5060, SW_DIR_IN, reg, 200, &v);
 	assert_int_equal(v.reason, SW_REASON_DENIED);
