@@ -124,6 +124,11 @@ start_shield() { # LOG ARGS...: the shield in the server namespace; pid in SHIEL
 cp "$HERE/../../conf/shield.conf" "$WORK/shield.conf"
 sed -i 's/^log =$/log = '"${WORK//\//\\/}"'\/matched.jsonl/' "$WORK/shield.conf"
 grep -q "^log = $WORK/matched.jsonl" "$WORK/shield.conf" || die "could not set log in the config"
+# The daemon's files in the work directory, never in /var/lib or /run of the machine.
+DAEMON_KEYS="state-file = $WORK/shield.state
+control-socket = $WORK/shield.sock"
+sed -i -e '/^state-file =/d' -e '/^control-socket =/d' "$WORK/shield.conf"
+printf '[shield]\n%s\n' "$DAEMON_KEYS" >>"$WORK/shield.conf"
 
 # shellcheck disable=SC2329,SC2317  # called by shield_record
 shb_hook_server_up() {
@@ -293,6 +298,7 @@ shb_kamailio_start >>"$WORK/record.log" 2>&1 || die "kamailio did not restart"
 cat >"$WORK/load.conf" <<EOF
 [shield]
 sip-port = 5060
+$DAEMON_KEYS
 [realm access]
 addr-prefix = 0.0.0.0/0
 untrusted-signal-threshold = 1000
