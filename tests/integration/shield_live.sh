@@ -96,15 +96,7 @@ FAILS=0
 ok() { log "ok   $*"; }
 bad() { log "FAIL $*"; FAILS=$((FAILS + 1)); }
 
-wait_line() { # FILE PATTERN SECONDS PID
-	local _
-	for _ in $(seq 1 $(($3 * 10))); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$4" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+wait_line() { shb_wait_line "$@"; }
 
 # shellcheck disable=SC2329,SC2317  # called by record.sh
 start_shield() { # LOG ARGS...: the shield in the server namespace; pid in SHIELD_PID

@@ -126,12 +126,7 @@ EOF
 start_shield() { # LOG CONF
 	shb_bg "$1" srv "$SW" shield --workers 2 --config "$2"
 	SHIELD_PID=$SHB_LAST_PID
-	local i
-	for i in $(seq 1 100); do
-		grep -q "shield: protecting" "$1" 2>/dev/null && return 0
-		kill -0 "$SHIELD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	shb_wait_line "$1" "shield: protecting" 10 "$SHIELD_PID" && return 0
 	log "the shield did not start:"
 	sed 's/^/  /' "$1"
 	return 1

@@ -100,6 +100,18 @@ shb_bg() {
 	SHB_PIDS+=("$SHB_LAST_PID")
 }
 
+# shb_wait_line FILE PATTERN SECONDS PID: 0 once FILE has a line matching PATTERN (grep), 1 when
+# PID has exited or SECONDS have passed first (a daemon's start-up line, for instance).
+shb_wait_line() {
+	local _
+	for _ in $(seq 1 $(($3 * 20))); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$4" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
 # Forget a pid (after waiting for it) so that shb_down does not signal a recycled pid.
 shb_forget() {
 	local p keep=()
@@ -239,12 +251,16 @@ shb_capture_stop() {
 
 # shb_kamailio_start: Kamailio 5.6 (tests/integration/shield/kamailio.cfg) in the server
 # namespace on 198.18.0.1:5060, log in $SHB_WORK/kamailio.log. Sets SHB_KAMAILIO_PID.
+# SHB_KAMAILIO_CFG: another config (default: this directory's kamailio.cfg); SHB_KAMAILIO_DEFS:
+# more -A definitions for it (an array), e.g. the bench's hardened variant.
+SHB_KAMAILIO_CFG=${SHB_KAMAILIO_CFG:-}
+SHB_KAMAILIO_DEFS=()
 shb_kamailio_start() {
 	local kam i dir="$SHB_WORK/kamailio"
 	kam=$(command -v kamailio || { [ -x /usr/sbin/kamailio ] && echo /usr/sbin/kamailio; }) || return 3
 	mkdir -p "$dir"
-	shb_bg "$SHB_WORK/kamailio.log" srv "$kam" -DD -E -f "$SHB_HERE/kamailio.cfg" \
-		-A "SW_ADDR=$SHB_SERVER" -A "SW_PASSWORD=\"$SHB_PASSWORD\"" \
+	shb_bg "$SHB_WORK/kamailio.log" srv "$kam" -DD -E -f "${SHB_KAMAILIO_CFG:-$SHB_HERE/kamailio.cfg}" \
+		-A "SW_ADDR=$SHB_SERVER" -A "SW_PASSWORD=\"$SHB_PASSWORD\"" "${SHB_KAMAILIO_DEFS[@]}" \
 		-Y "$dir" -P "$dir/kamailio.pid" -w "$dir" -m 32 -M 4
 	SHB_KAMAILIO_PID=$SHB_LAST_PID
 	for i in $(seq 1 100); do
