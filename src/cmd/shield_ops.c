@@ -121,6 +121,8 @@ static int gather_denied(struct shield *sh, struct denied_list *l)
 		l->n = 0;
 		return l->err;
 	}
+	if (l->n < 2)
+		return 0; /* (qsort of nothing: l->e may be NULL, which qsort must not get) */
 	qsort(l->e, l->n, sizeof(*l->e), cmp_entry);
 	size_t out = 0;
 	for (size_t i = 0; i < l->n; i++) {

@@ -13,7 +13,7 @@
 #      - a legitimate phone's OPTIONS are answered all along;
 #      - `shield status`, `list` (sipsak, reason fingerprint), metrics on 127.0.0.1 in the
 #        server namespace (messages by verdict, rule hits, kernel drops, latency histogram);
-#      - `block ADDR --for 3`: the address goes unanswered, and is answered again after 3 s
+#      - `block ADDR --for 5`: the address goes unanswered, and is answered again after 5 s
 #        (deny-period expiry, in the engine and in the kernel set); `unblock ADDR` lets a
 #        denied address through at once;
 #      - the control socket is mode 0600, and `status` as user nobody is refused (exit 2);
@@ -194,13 +194,16 @@ done
 grep -q '^sipwarden_shield_kernel_drops_total{direction="in"} [1-9]' "$WORK/metrics.txt" &&
 	ok "metrics: $(grep -vc '^#' "$WORK/metrics.txt") samples, with verdicts, rule hits, kernel drops, latency"
 
-ctl block "$A_SVMAP" --for 3 >"$WORK/block.txt" 2>&1 || bad "block: $(cat "$WORK/block.txt")"
+t_block=$SECONDS
+ctl block "$A_SVMAP" --for 5 >"$WORK/block.txt" 2>&1 || bad "block: $(cat "$WORK/block.txt")"
+in_set=no
+nft_has deny4 "$A_SVMAP" && in_set=yes
 n=$(answered svmap 1 "$PHONE_UA")
-nft_has deny4 "$A_SVMAP" && [ "$n" = 0 ] && ok "block --for 3: $(cat "$WORK/block.txt"); not answered" ||
-	bad "block: answered $n, $(cat "$WORK/block.txt")"
-sleep 3.5
+[ "$in_set" = yes ] && [ "$n" = 0 ] && ok "block --for 5: $(cat "$WORK/block.txt"); not answered" ||
+	bad "block: answered $n, in the nft set: $in_set, $(cat "$WORK/block.txt")"
+sleep $((t_block + 6 - SECONDS))
 n=$(answered svmap 1 "$PHONE_UA")
-[ "$n" = 1 ] && ! nft_has deny4 "$A_SVMAP" && ok "after the 3 s deny-period the address is answered again" ||
+[ "$n" = 1 ] && ! nft_has deny4 "$A_SVMAP" && ok "after the 5 s deny-period the address is answered again" ||
 	bad "after expiry: answered $n"
 ctl unblock "$A_SIPSAK" >"$WORK/unblock.txt" 2>&1 || bad "unblock: $(cat "$WORK/unblock.txt")"
 n=$(answered sipsak 1 "$PHONE_UA")
