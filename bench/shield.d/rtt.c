@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "benchnet.h"
@@ -117,6 +118,8 @@ int main(int argc, char **argv)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* wake at the due time, not up to 50 us later (the default timer slack) */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	pthread_t th;
 	if (pthread_create(&th, NULL, receiver, NULL) != 0) {
 		fprintf(stderr, "rtt: pthread_create failed\n");
