@@ -25,6 +25,7 @@ enum {
 	SC_PVAL = 1 << 9,    /* generic parameter value: token plus : [ ] (IPv6 without quotes) */
 	SC_URISEP = 1 << 10, /* @ ? ; : where a SIP URI's parts begin */
 	SC_URICH = 1 << 11,  /* neither URIBAD nor URISEP: bytes a URI scan passes over */
+	SC_URIRUN = 1 << 12, /* URICH but ':': the URI scan also stops at the password's ':' */
 };
 
 extern const uint16_t sip_cc[256];
@@ -49,6 +50,164 @@ static inline const char *sip_span(const char *p, const char *e, uint16_t cls)
 	return p;
 }
 
+#ifdef __SSE2__
+/* 0xff in each byte of v within [lo, hi] (unsigned), else 0. */
+static inline __m128i sip_in_range16(__m128i v, unsigned char lo, unsigned char hi)
+{
+	__m128i t = _mm_sub_epi8(v, _mm_set1_epi8((char)lo));
+	return _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8((char)(hi - lo))), t);
+}
+
+static inline __m128i sip_eq16(__m128i v, char c)
+{
+	return _mm_cmpeq_epi8(v, _mm_set1_epi8(c));
+}
+
+/* 0xff in each byte of v that is SC_HOST: alphanumeric, '-', '.' or '_'. */
+static inline __m128i sip_host16(__m128i v, __m128i digit, __m128i dot)
+{
+	return _mm_or_si128(
+		_mm_or_si128(sip_in_range16(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'),
+			     _mm_or_si128(digit, dot)),
+		_mm_or_si128(sip_eq16(v, '-'), sip_eq16(v, '_')));
+}
+
+/*
+ * A bit per byte of the 16 at p that is NOT in class cls, SC_HOST or SC_URIRUN (a constant cls
+ * picks one branch); other classes take more compares per 16 bytes than the table loop spends.
+ * Each is written as a few byte ranges; sip_chars.c's table stays the definition, and a debug
+ * build compares the two over all 256 byte values at start-up (sip_chars.c).
+ */
+static inline unsigned sip_stop16(const char *p, uint16_t cls)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i stop;
+	switch (cls) {
+	case SC_HOST:
+		stop = sip_host16(v, sip_in_range16(v, '0', '9'), sip_eq16(v, '.'));
+		return (unsigned)_mm_movemask_epi8(stop) ^ 0xffffu;
+	default: /* SC_URIRUN: stops at CTL SP " : ; < > ? @ DEL (bytes >= 0x80 pass) */
+		stop = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v),
+				     sip_eq16(v, 0x7f)),
+			_mm_or_si128(sip_eq16(v, '"'),
+				     _mm_andnot_si128(sip_eq16(v, '='),
+						      sip_in_range16(v, ':', '@'))));
+		break;
+	}
+	return (unsigned)_mm_movemask_epi8(stop);
+}
+#endif
+
+/*
+ * sip_span() for the runs that are long and cheap to classify 16 at a time (URIs, hosts), cls
+ * SC_URIRUN or SC_HOST: 16 bytes per step while 16 remain; the last step re-reads the final 16
+ * bytes of the range (the bytes already checked shifted out), so only a range shorter than 16
+ * bytes is left to the byte loop. Never reads outside [p, e).
+ */
+static inline const char *sip_span_long(const char *p, const char *e, uint16_t cls)
+{
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		do {
+			unsigned m = sip_stop16(p, cls);
+			if (m)
+				return p + __builtin_ctz(m);
+			p += 16;
+		} while (e - p >= 16);
+		if (p == e)
+			return e;
+		const char *q = e - 16;
+		unsigned m = sip_stop16(q, cls) >> (p - q);
+		return m ? p + __builtin_ctz(m) : e;
+	}
+#endif
+	return sip_span(p, e, cls);
+}
+
+#ifdef __SSE2__
+/* A bit per byte of the 16 at p that is not alphanumeric, '-' or '.'. */
+static inline unsigned sip_not_alnum16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i in = _mm_or_si128(
+		_mm_or_si128(sip_in_range16(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'),
+			     sip_in_range16(v, '0', '9')),
+		sip_in_range16(v, '-', '.'));
+	return (unsigned)_mm_movemask_epi8(in) ^ 0xffffu;
+}
+#endif
+
+/*
+ * sip_span() for a class that holds every alphanumeric, '-' and '.' (SC_TOKEN, SC_PVAL, SC_WORD;
+ * sip_chars.c checks that in debug builds):
+ * branches, tags and Call-IDs are long runs of those, found 16 bytes per step; only the other
+ * bytes are looked up in the table. The last step re-reads the final 16 bytes of the range
+ * (bytes already checked masked off), so only a range shorter than 16 bytes is left to the byte
+ * loop. Never reads outside [p, e).
+ */
+static inline const char *sip_span_alnum(const char *p, const char *e, uint16_t cls)
+{
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		for (;;) {
+			const char *b = e - p >= 16 ? p : e - 16;
+			unsigned m = sip_not_alnum16(b) & (0xffffu << (p - b));
+			for (; m; m &= m - 1) {
+				const char *q = b + __builtin_ctz(m);
+				if (!(sip_cc[(unsigned char)*q] & cls))
+					return q;
+			}
+			p = b + 16;
+			if (p == e)
+				return e;
+		}
+	}
+#endif
+	return sip_span(p, e, cls);
+}
+
+/* [p, e) is digits with exactly three dots among them: the IPv4 shape sip_host_classify knows. */
+static inline int sip_ipv4_shaped(const char *p, const char *e)
+{
+	unsigned dots = 0;
+	for (; p < e; p++) {
+		if (*p == '.')
+			dots++;
+		else if ((unsigned char)*p - (unsigned)'0' > 9)
+			return 0;
+	}
+	return dots == 3;
+}
+
+/*
+ * The end of the host name or IPv4 address at p (the SC_HOST span of [p, e)), and in *v4
+ * sip_ipv4_shaped() of that span. Hosts are short: when one ends within 16 readable bytes, one
+ * classification of those 16 gives both answers.
+ */
+static inline const char *sip_host_span(const char *p, const char *e, int *v4)
+{
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i digit = sip_in_range16(v, '0', '9'), dot = sip_eq16(v, '.');
+		unsigned stop = (unsigned)_mm_movemask_epi8(sip_host16(v, digit, dot)) ^ 0xffffu;
+		if (stop) {
+			unsigned n = (unsigned)__builtin_ctz(stop), in = (1u << n) - 1;
+			unsigned dots = (unsigned)_mm_movemask_epi8(dot) & in;
+			unsigned digits = (unsigned)_mm_movemask_epi8(digit) & in;
+			/* three dots: clearing the lowest set bit three times leaves nothing */
+			unsigned d1 = dots & (dots - 1), d2 = d1 & (d1 - 1);
+			*v4 = (dots | digits) == in && d2 && !(d2 & (d2 - 1));
+			return p + n;
+		}
+	}
+#endif
+	const char *he = sip_span_long(p, e, SC_HOST);
+	*v4 = sip_ipv4_shaped(p, he);
+	return he;
+}
+
 /* ASCII case-insensitive equality of [p, p+n) with a lower-case literal of length n. */
 static inline int sip_ieq_lower(const char *p, size_t n, const char *lower)
 {
@@ -62,9 +221,24 @@ static inline int sip_ieq_lower(const char *p, size_t n, const char *lower)
 	return 1;
 }
 
-/* A view equal (case-insensitively) to a lower-case string literal. */
+/*
+ * [p, p+n) equal, in any case, to lower: n <= 8 lower-case letters (constant n, so that the
+ * copies become plain loads). OR-ing 0x20 into a byte gives a lower-case letter only when the
+ * byte was that letter in upper or lower case, so one compare does it.
+ */
+static inline int sip_ieq_letters(const char *p, size_t n, const char *lower)
+{
+	uint64_t x = 0, y = 0, fold = 0;
+	memcpy(&x, p, n);
+	memcpy(&y, lower, n);
+	memcpy(&fold, "\x20\x20\x20\x20\x20\x20\x20\x20", n);
+	return (x | fold) == y;
+}
+
+/* A view equal (case-insensitively) to a literal of at most 8 lower-case letters. */
 #define SIP_IEQ_LIT(view, lit)                                                                     \
-	((view).len == sizeof(lit) - 1 && sip_ieq_lower((view).p, sizeof(lit) - 1, (lit)))
+	(sizeof(char[sizeof(lit) <= 9 ? 1 : -1]) && (view).len == sizeof(lit) - 1 &&               \
+	 sip_ieq_letters((view).p, sizeof(lit) - 1, (lit)))
 
 static inline unsigned char sip_lower(unsigned char c)
 {

@@ -12,7 +12,7 @@
 #include "sip/sip_chars.h"
 #include "sip/sip_internal.h"
 
-static const char *skip_lws(const char *p, const char *e)
+static inline const char *skip_lws(const char *p, const char *e)
 {
 	while (p < e && sip_is((unsigned char)*p, SC_LWS))
 		p++;
@@ -34,26 +34,22 @@ static const char *rtrim(const char *p, const char *e)
 
 /*
  * p at an opening '"': the position after the closing quote, or NULL when there is none.
- * Quoted values (nonces, digests, display names) are long and rarely hold a backslash, so the
- * closing quote is found with memchr and the bytes before it are checked for a quoted-pair only
- * when a backslash is there at all.
+ * Quoted values (nonces, digests, display names) rarely hold a backslash, so the search is for
+ * the closing quote or a backslash at once, 16 bytes per step; a backslash skips the escaped
+ * byte (quoted-pair) and the search goes on after it.
  */
-static const char *skip_quoted(const char *p, const char *e)
+static inline const char *skip_quoted(const char *p, const char *e)
 {
 	p++;
 	for (;;) {
-		const char *q = memchr(p, '"', (size_t)(e - p));
+		const char *q = sip_find3(p, e, '"', '\\', '"');
 		if (!q)
 			return NULL;
-		const char *bs = memchr(p, '\\', (size_t)(q - p));
-		if (!bs)
+		if (*q == '"')
 			return q + 1;
-		/* A quoted-pair: skip the escaped byte and go on after it. */
-		if (bs + 1 == e)
+		if (q + 1 == e)
 			return NULL;
-		p = bs + 2;
-		if (p > e)
-			return NULL;
+		p = q + 2;
 	}
 }
 
@@ -61,18 +57,50 @@ static const char *skip_quoted(const char *p, const char *e)
  * One generic parameter "name [= value]" at p (just after ';' or ','). Value forms: token,
  * quoted-string (returned without its quotes), IPv6 reference. Returns the position after it,
  * or NULL on an unterminated quote. An empty name is returned as such: the caller decides.
+ * Inline in every caller: the views come back in registers, not through memory.
  */
-static const char *next_param(const char *p, const char *e, struct sw_str *name, struct sw_str *val)
+__attribute__((always_inline)) static inline const char *
+next_param(const char *p, const char *e, struct sw_str *name, struct sw_str *val)
 {
 	p = skip_lws(p, e);
 	const char *n = p;
+#ifdef __SSE2__
+	/*
+	 * The usual shapes, "name=value" and "name" before the next ';' or ',', with a name of
+	 * alphanumerics, '-' and '.': one classification of 16 bytes finds the name's end, and the
+	 * value's end too when it is in the same 16 bytes. Anything else (and the last 15 bytes of
+	 * a value) goes the general way below, from the start, to the same result.
+	 */
+	if (e - p >= 16) {
+		unsigned m = sip_not_alnum16(p), k = (unsigned)__builtin_ctz(m | 0x10000u);
+		if (k > 0 && k < 16 && (p[k] == ';' || p[k] == ',')) {
+			*name = sw_str_make(p, k);
+			*val = SW_STR_NULL;
+			return p + k;
+		}
+		/* after the '=': a value starting with '"', '[' or LWS is not for this path */
+		unsigned rest = m >> (k + 1);
+		if (k > 0 && k < 15 && p[k] == '=' && !(rest & 1)) {
+			const char *v = p + k + 1;
+			const char *ve = rest ? v + __builtin_ctz(rest) : p + 16;
+			if (!rest || sip_is((unsigned char)*ve, SC_PVAL))
+				ve = sip_span_alnum(ve, e, SC_PVAL);
+			*name = sw_str_make(p, k);
+			*val = sw_str_make(v, (size_t)(ve - v));
+			return skip_lws(ve, e);
+		}
+	}
+#endif
 	p = skip_token(p, e);
 	*name = sw_str_make(n, (size_t)(p - n));
 	*val = SW_STR_NULL;
-	const char *q = skip_lws(p, e);
-	if (q == e || *q != '=')
-		return q;
-	p = skip_lws(q + 1, e);
+	if (p == e || *p != '=') {
+		const char *q = skip_lws(p, e);
+		if (q == e || *q != '=')
+			return q;
+		p = q;
+	}
+	p = skip_lws(p + 1, e);
 	if (p < e && *p == '"') {
 		const char *end = skip_quoted(p, e);
 		if (!end)
@@ -87,7 +115,7 @@ static const char *next_param(const char *p, const char *e, struct sw_str *name,
 		if (p < e)
 			p++;
 	} else {
-		p = sip_span(p, e, SC_PVAL);
+		p = sip_span_alnum(p, e, SC_PVAL);
 	}
 	*val = sw_str_make(v, (size_t)(p - v));
 	return skip_lws(p, e);
@@ -118,13 +146,10 @@ int sip_param_get(struct sw_str params, const char *name, struct sw_str *ret_val
 	return 0;
 }
 
-unsigned sip_count_elements(struct sip_msg *m, const struct sip_header *h)
+unsigned sip_count_list(struct sip_msg *m, const struct sip_header *h)
 {
 	const char *p = h->value.p, *e = p + h->value.len;
 	unsigned n = 0;
-	/* Common case: one element. Values are trimmed, so non-empty means it has content. */
-	if (!memchr(p, ',', h->value.len))
-		return h->value.len ? 1 : 0;
 	int content = 0, empty_seen = 0;
 	while (p < e) {
 		char c = *p;
@@ -170,7 +195,15 @@ void sip_decode_via(struct sip_msg *m, const struct sip_header *h)
 	enum sip_hdr_id id = (enum sip_hdr_id)h->id;
 
 	struct sw_str *parts[3] = {&v->protocol, &v->version, &v->transport};
-	for (int i = 0; i < 3; i++) {
+	int i = 0;
+	/* Nearly every Via starts "SIP/2.0/": take that in one compare, then the transport. */
+	if (e - p >= 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
+		v->protocol = sw_str_make(p, 3);
+		v->version = sw_str_make(p + 4, 3);
+		p += 8;
+		i = 2;
+	}
+	for (; i < 3; i++) {
 		p = skip_lws(p, e);
 		const char *t = p;
 		p = skip_token(p, e);
@@ -185,6 +218,7 @@ void sip_decode_via(struct sip_msg *m, const struct sip_header *h)
 		}
 	}
 	const char *hs = p;
+	int v4 = 0;
 	if (p < e && *p == '[') {
 		while (p < e && *p != ']')
 			p++;
@@ -192,20 +226,24 @@ void sip_decode_via(struct sip_msg *m, const struct sip_header *h)
 			goto bad;
 		p++;
 	} else {
-		p = sip_span(p, e, SC_HOST);
+		p = sip_host_span(p, e, &v4);
 	}
 	if (p == hs)
 		goto bad;
 	v->host = sw_str_make(hs, (size_t)(p - hs));
-	v->host_type = (uint8_t)sip_host_classify(hs, (size_t)(p - hs));
+	v->host_type = *hs == '[' ? SIP_HOST_IPV6 : v4 ? SIP_HOST_IPV4 : SIP_HOST_NAME;
 	p = skip_lws(p, e);
 	if (p < e && *p == ':') {
 		p = skip_lws(p + 1, e);
+		/* The digits, read once: 1 to 5 of them, at most 65535 (as sip_port_parse). */
 		const char *ps = p;
-		while (p < e && sip_is((unsigned char)*p, SC_DIGIT))
-			p++;
-		if (sip_port_parse(ps, p, &v->port) != 0)
+		uint32_t port = 0;
+		for (; p < e && (unsigned char)*p - (unsigned)'0' <= 9; p++)
+			if (p - ps < 5)
+				port = port * 10 + (unsigned)(*p - '0');
+		if (p == ps || p - ps > 5 || port > 65535)
 			goto bad;
+		v->port = (uint16_t)port;
 		v->has_port = 1;
 		p = skip_lws(p, e);
 	}
@@ -288,8 +326,8 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		lt = p;
 	} else {
 		/* name-addr when a '<' comes before anything that only an addr-spec holds (':'). */
-		const char *q = memchr(p, '<', (size_t)(e - p));
-		if (q && !memchr(p, ':', (size_t)(q - p))) {
+		const char *q = (p < e && *p == '<') ? p : sip_find3(p, e, '<', '<', '<');
+		if (q && (q == p || !memchr(p, ':', (size_t)(q - p)))) {
 			lt = q;
 			const char *de = rtrim(p, q);
 			if (de > p) {
@@ -300,40 +338,48 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		}
 	}
 
-	const char *us, *ue;
-	if (lt) {
+	const char *us, *ue, *gt;
+	if (lt && sip_uri_parse_to_gt(lt + 1, e, &a->uri, &gt) == 0) {
+		/* The usual <sip:...>: the URI's scan found the '>', and the URI is fine. */
 		a->bracketed = 1;
-		const char *gt = memchr(lt, '>', (size_t)(e - lt));
-		if (!gt) {
-			sip_defect_add(m, SW_E_SIP_NAME_ADDR, id, sip_off(m, lt));
-			gt = e;
-		}
-		us = lt + 1;
-		ue = gt;
-		if ((us < ue && sip_is((unsigned char)*us, SC_LWS)) ||
-		    (ue > us && sip_is((unsigned char)ue[-1], SC_LWS))) {
-			sip_defect_add(m, SW_E_SIP_ADDR_LWS, id, sip_off(m, us));
-			us = skip_lws(us, ue);
-			ue = rtrim(us, ue);
-		}
-		p = gt < e ? gt + 1 : e;
+		a->uri_raw = sw_str_make(lt + 1, (size_t)(gt - lt - 1));
+		p = gt + 1;
 	} else {
-		us = p;
-		while (p < e && *p != ';' && *p != ',' && !sip_is((unsigned char)*p, SC_LWS))
-			p++;
-		ue = p;
-		if (memchr(us, '?', (size_t)(ue - us)))
-			sip_defect_add(m, SW_E_SIP_ADDR_BRACKETS, id, sip_off(m, us));
-	}
-	a->uri_raw = sw_str_make(us, (size_t)(ue - us));
-	if (sip_uri_parse_into(us, (size_t)(ue - us), &a->uri) != 0) {
-		memset(&a->uri, 0, sizeof(a->uri));
-		/* Say why when it is whitespace inside the addr-spec (RFC 4475 3.1.2.14). */
-		const char *q = us;
-		while (q < ue && !sip_is((unsigned char)*q, SC_LWS))
-			q++;
-		sip_defect_add(m, q < ue ? SW_E_SIP_ADDR_LWS : SW_E_SIP_URI, id,
-			       sip_off(m, q < ue ? q : us));
+		if (lt) {
+			a->bracketed = 1;
+			gt = memchr(lt, '>', (size_t)(e - lt));
+			if (!gt) {
+				sip_defect_add(m, SW_E_SIP_NAME_ADDR, id, sip_off(m, lt));
+				gt = e;
+			}
+			us = lt + 1;
+			ue = gt;
+			if ((us < ue && sip_is((unsigned char)*us, SC_LWS)) ||
+			    (ue > us && sip_is((unsigned char)ue[-1], SC_LWS))) {
+				sip_defect_add(m, SW_E_SIP_ADDR_LWS, id, sip_off(m, us));
+				us = skip_lws(us, ue);
+				ue = rtrim(us, ue);
+			}
+			p = gt < e ? gt + 1 : e;
+		} else {
+			us = p;
+			while (p < e && *p != ';' && *p != ',' &&
+			       !sip_is((unsigned char)*p, SC_LWS))
+				p++;
+			ue = p;
+			if (memchr(us, '?', (size_t)(ue - us)))
+				sip_defect_add(m, SW_E_SIP_ADDR_BRACKETS, id, sip_off(m, us));
+		}
+		a->uri_raw = sw_str_make(us, (size_t)(ue - us));
+		if (sip_uri_parse_into(us, (size_t)(ue - us), &a->uri) != 0) {
+			memset(&a->uri, 0, sizeof(a->uri));
+			/* Say why when it is whitespace inside the addr-spec (RFC 4475 3.1.2.14). */
+			const char *q = us;
+			while (q < ue && !sip_is((unsigned char)*q, SC_LWS))
+				q++;
+			sip_defect_add(m, q < ue ? SW_E_SIP_ADDR_LWS : SW_E_SIP_URI, id,
+				       sip_off(m, q < ue ? q : us));
+		}
 	}
 
 	p = skip_lws(p, e);
@@ -360,32 +406,22 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 	a->value = sw_str_make(s, (size_t)(rtrim(s, p < e && *p == ',' ? p : e) - s));
 }
 
-int sip_decimal(struct sw_str v, uint64_t *ret)
-{
-	if (!v.p || v.len == 0)
-		return -1;
-	uint64_t x = 0;
-	for (uint32_t i = 0; i < v.len; i++) {
-		unsigned char c = (unsigned char)v.p[i];
-		if (!sip_is(c, SC_DIGIT))
-			return -1;
-		unsigned d = c - '0';
-		x = (x > (UINT64_MAX - d) / 10) ? UINT64_MAX : x * 10 + d;
-	}
-	*ret = x;
-	return 0;
-}
-
 /* CSeq: 1*DIGIT LWS Method; the number must be below 2^31 (RFC 3261 8.1.1.5). */
 void sip_decode_cseq(struct sip_msg *m, const struct sip_header *h)
 {
 	const char *s = h->value.p, *e = s + h->value.len, *p = s;
-	while (p < e && sip_is((unsigned char)*p, SC_DIGIT))
-		p++;
-	uint64_t n;
-	if (sip_decimal(sw_str_make(s, (size_t)(p - s)), &n) != 0) {
+	/* The digits summed as they are found: up to 19 cannot overflow. */
+	uint64_t n = 0;
+	for (unsigned d; p < e && (d = (unsigned char)*p - (unsigned)'0') <= 9 && p - s < 19; p++)
+		n = n * 10 + d;
+	if (p == s) {
 		sip_defect_add(m, SW_E_SIP_CSEQ, SIP_HDR_CSEQ, sip_off(m, s));
 		return;
+	}
+	if (p < e && sip_is((unsigned char)*p, SC_DIGIT)) {
+		/* more than 19: sip_decimal saturates */
+		p = sip_span(p, e, SC_DIGIT);
+		sip_decimal(sw_str_make(s, (size_t)(p - s)), &n);
 	}
 	m->cseq.num = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 	if (n > INT32_MAX)
@@ -411,9 +447,8 @@ void sip_decode_call_id(struct sip_msg *m, const struct sip_header *h)
 		sip_defect_add(m, SW_E_SIP_CALL_ID, SIP_HDR_CALL_ID, sip_off(m, s));
 		return;
 	}
-	for (const char *p = s; p < e; p++) {
-		if (sip_is((unsigned char)*p, SC_WORD))
-			continue;
+	for (const char *p = sip_span_alnum(s, e, SC_WORD); p < e;
+	     p = sip_span_alnum(p + 1, e, SC_WORD)) {
 		/* One '@' with a word on each side is the only other byte allowed. */
 		if (*p == '@' && !at++ && p > s && p + 1 < e)
 			continue;
@@ -467,7 +502,9 @@ void sip_decode_auth(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		}
 		for (size_t i = 0; i < SIP_AUTH_NPARAMS; i++) {
 			const struct sip_auth_param *k = &sip_auth_params[i];
-			if (n.len == k->len && sip_ieq_lower(n.p, n.len, k->name)) {
+			if (n.len == k->len &&
+			    ((unsigned char)n.p[0] | 0x20u) == (unsigned char)k->name[0] &&
+			    sip_ieq_lower(n.p, n.len, k->name)) {
 				struct sw_str *dst = (struct sw_str *)((char *)a + k->off);
 				if (!dst->p)
 					*dst = v;
