@@ -352,7 +352,7 @@ int main(void)
 	       "------------------------------------------------------------------"
 	       "------------------------------------------------------");
 	static const char *const ROW[M__COUNT] = {
-		"engine: decode + sw_engine_packet",
+		"engine: decode + sw_engine_batch",
 		"parse only: decode + sip_parse (baseline)",
 		"libosip2: decode + osip_message_parse",
 	};

@@ -4,8 +4,9 @@
  * Both decode each raw IPv4 packet with sw_decode_ip() and tell the direction by the
  * destination (the server's address and port: SW_DIR_IN, anything else: SW_DIR_OUT), so the
  * only difference between the two rows of the table is what happens after decoding:
- * sw_engine_packet() (parse, fingerprint rules, User-Agent lists, realm, tracker, policy,
- * verdict) or sip_parse() alone.
+ * sw_engine_batch() in batches as the shield daemon takes them from its queue (parse,
+ * fingerprint rules, User-Agent lists, realm, tracker with prefetch, policy, verdict) or
+ * sip_parse() alone.
  */
 #include "replay.h"
 
