@@ -114,20 +114,10 @@ bad:
 
 static int run_cleanup(const struct shield_opts *o)
 {
-	char err[1024];
-	struct sw_shield_config *cfg = malloc(sizeof(*cfg));
-	if (!cfg) {
-		sw_cmd_err(&sw_cmd_shield, "out of memory");
+	struct sw_shield_config *cfg = shield_config_read(o);
+	if (!cfg)
 		return SW_EXIT_USAGE;
-	}
-	int rc = o->config ? sw_shield_config_load(o->config, cfg, err, sizeof(err)) :
-			     sw_shield_config_default(cfg, err, sizeof(err));
-	if (rc != 0) {
-		sw_cmd_err(&sw_cmd_shield, "%s", err);
-		free(cfg);
-		return SW_EXIT_USAGE;
-	}
-	rc = shield_cleanup(cfg);
+	int rc = shield_cleanup(cfg);
 	free(cfg);
 	return rc;
 }
@@ -157,17 +147,11 @@ static int run_client(const struct shield_opts *o, int argc, char **argv)
 	if (o->socket) {
 		snprintf(path, sizeof(path), "%s", o->socket);
 	} else {
-		struct sw_shield_config *cfg = malloc(sizeof(*cfg));
-		int rc = !cfg      ? SW_E_NOMEM :
-			 o->config ? sw_shield_config_load(o->config, cfg, err, sizeof(err)) :
-				     sw_shield_config_default(cfg, err, sizeof(err));
-		if (rc == 0)
-			snprintf(path, sizeof(path), "%s", cfg->control_socket);
-		free(cfg);
-		if (rc != 0) {
-			sw_cmd_err(&sw_cmd_shield, "%s", rc == SW_E_NOMEM ? "out of memory" : err);
+		struct sw_shield_config *cfg = shield_config_read(o);
+		if (!cfg)
 			return SW_EXIT_USAGE;
-		}
+		snprintf(path, sizeof(path), "%s", cfg->control_socket);
+		free(cfg);
 		if (!path[0]) {
 			sw_cmd_err(&sw_cmd_shield, "the configuration has no control-socket");
 			return SW_EXIT_USAGE;

@@ -318,6 +318,22 @@ static int load_config(const struct shield_opts *o, struct sw_shield_config *cfg
 	return 0;
 }
 
+struct sw_shield_config *shield_config_read(const struct shield_opts *o)
+{
+	char err[1024];
+	struct sw_shield_config *cfg = malloc(sizeof(*cfg));
+	if (!cfg) {
+		sw_cmd_err(&sw_cmd_shield, "out of memory");
+		return NULL;
+	}
+	if (load_config(o, cfg, err, sizeof(err)) != 0) {
+		sw_cmd_err(&sw_cmd_shield, "%s", err);
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
 /* The state memory is the shield's: each worker's engine gets its share. */
 static void per_worker(struct sw_shield_config *cfg, unsigned nw)
 {
@@ -579,7 +595,6 @@ static void close_all(struct shield *sh)
 /* The config and the workers' table from the options: 0, or the exit status after saying why. */
 static int prepare(struct shield *sh)
 {
-	char err[1024];
 	if (sh->o.workers == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		sh->o.workers = n < 1                  ? 1 :
@@ -592,16 +607,13 @@ static int prepare(struct shield *sh)
 			   sh->o.queue, sh->o.queue + sh->nw - 1);
 		return SW_EXIT_USAGE;
 	}
-	sh->cfg = malloc(sizeof(*sh->cfg));
 	sh->w = calloc(sh->nw, sizeof(*sh->w));
-	if (!sh->cfg || !sh->w) {
+	if (!sh->w) {
 		sw_cmd_err(&sw_cmd_shield, "out of memory");
 		return SW_EXIT_USAGE;
 	}
-	if (load_config(&sh->o, sh->cfg, err, sizeof(err)) != 0) {
-		sw_cmd_err(&sw_cmd_shield, "%s", err);
+	if (!(sh->cfg = shield_config_read(&sh->o)))
 		return SW_EXIT_USAGE;
-	}
 	if (sh->cfg->nports == 0 || sh->cfg->nports > SW_FW_MAX_PORTS) {
 		sw_cmd_err(&sw_cmd_shield, "%s: sip-port: 1 to %u ports needed", sh->cfg->source,
 			   SW_FW_MAX_PORTS);

@@ -83,6 +83,10 @@ int shield_daemon_run(struct shield *sh);
 /* The engine clock now (ms). */
 uint64_t shield_now_ms(const struct shield *sh);
 
+/* The config the options name (--config, else the built-in one; --log applied), malloc'd; NULL
+ * after printing why it could not be read. */
+struct sw_shield_config *shield_config_read(const struct shield_opts *o);
+
 /* Remove the rules (and kernel deny set) a crashed shield left: `shield --cleanup`. */
 int shield_cleanup(const struct sw_shield_config *cfg);
 /* The kernel deny set's part of --cleanup (shield_ops.c): 0, or -1 after saying why. */

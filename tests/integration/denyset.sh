@@ -20,9 +20,8 @@
 set -u
 set -o pipefail
 
-log() { printf '[denyset] %s\n' "$*"; }
-skip() { log "SKIP: $*"; exit 77; }
-die() { log "FAIL: $*"; exit 1; }
+# shellcheck source=shield/testlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/shield/testlib.sh" denyset
 
 [ $# -eq 1 ] || { echo "usage: $0 PATH_TO_SIPWARDEN" >&2; exit 1; }
 DRIVE="$(cd "$(dirname "$1")" && pwd)/denyset_drive"
@@ -132,9 +131,6 @@ delivered() {
 in_ok() { delivered "$CLI" "$1" 40000 "$2" "$3" "$WORK/srv.log"; }   # SRC DST DPORT
 out_ok() { delivered "$SRV" "$1" 5070 "$2" 7000 "$WORK/cli.log"; }   # SRC DST (5070: a SIP port)
 
-FAILS=0
-ok() { log "ok   $*"; }
-bad() { log "FAIL $*"; FAILS=$((FAILS + 1)); }
 expect_in() { # yes|no SRC DST DPORT WHAT
 	if in_ok "$2" "$3" "$4"; then r=yes; else r=no; fi
 	if [ "$r" = "$1" ]; then ok "$5"; else bad "$5 (delivered: $r)"; fi

@@ -23,9 +23,8 @@ set -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BED="$HERE/shield"
 
-log() { printf '[shield_bed] %s\n' "$*"; }
-skip() { log "SKIP: $*"; exit 77; }
-die() { log "FAIL: $*"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=shield/testlib.sh
+source "$BED/testlib.sh" shield_bed
 
 if [ $# -ne 1 ]; then
 	echo "usage: $0 PATH_TO_SIPWARDEN" >&2
@@ -78,9 +77,6 @@ sed 's/^/  /' "$WORK/record.log"
 [ "$REC_RC" = 0 ] || die "record.sh exited with $REC_RC"
 log "recording took $((T1 - T0)) s"
 
-FAILS=0
-ok() { log "ok   $*"; }
-bad() { log "FAIL $*"; FAILS=$((FAILS + 1)); }
 
 # --- nothing left behind ---------------------------------------------------------------
 # shellcheck disable=SC1091

@@ -24,22 +24,10 @@ set -u
 set -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-log() { printf '[shield_inspect] %s\n' "$*"; }
-skip() {
-	log "SKIP: $*"
-	exit 77
-}
-die() {
-	log "FAIL: $*"
-	exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=shield/testlib.sh
+source "$HERE/shield/testlib.sh" shield_inspect
 
-[ $# -eq 1 ] || {
-	echo "usage: $0 PATH_TO_SIPWARDEN" >&2
-	exit 1
-}
-SW=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-[ -x "$SW" ] || die "$1 is not executable"
+sw_test_binary "$@"
 command -v tshark >/dev/null 2>&1 || skip "tshark is not installed"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 

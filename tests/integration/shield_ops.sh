@@ -33,28 +33,10 @@ set -u
 set -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-log() { printf '[shield_ops] %s\n' "$*"; }
-skip() {
-	log "SKIP: $*"
-	exit 77
-}
-die() {
-	log "FAIL: $*"
-	exit 1
-}
-FAILS=0
-ok() { log "ok   $*"; }
-bad() {
-	log "FAIL $*"
-	FAILS=$((FAILS + 1))
-}
+# shellcheck source-path=SCRIPTDIR source=shield/testlib.sh
+source "$HERE/shield/testlib.sh" shield_ops
 
-[ $# -eq 1 ] || {
-	echo "usage: $0 PATH_TO_SIPWARDEN" >&2
-	exit 1
-}
-SW=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-[ -x "$SW" ] || die "$1 is not executable"
+sw_test_binary "$@"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || skip "nft is not installed"
 command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || skip "iptables is not installed"
