@@ -185,6 +185,12 @@ struct sip_msg {
 	/* filled by sip_msg_init, kept across parses */
 	struct sip_header *hdr;
 	uint16_t hdr_cap;
+	/*
+	 * Internal: which of the large views below the last parse wrote (a bit per view). A
+	 * receive loop parses into the same sip_msg over and over, and most messages have no
+	 * credentials or challenges: the next parse clears only the views written, not all 2 KiB.
+	 */
+	uint16_t dirty;
 
 	/* everything below is reset by sip_parse */
 	const char *buf; /* the buffer parsed; offsets below are relative to it */
@@ -199,22 +205,16 @@ struct sip_msg {
 
 	struct sw_str start_line;
 	struct sw_str version; /* "SIP/2.0" */
-	/* request */
+	/* request (the Request-URI's views are with the large views below) */
 	struct sw_str method;
 	uint8_t method_id; /* enum sip_method */
 	struct sw_str ruri_raw;
-	struct sip_uri ruri;
 	/* response */
 	uint16_t status;
 	struct sw_str reason; /* present and maybe empty for responses */
 
-	/* index of the first header of each id, SIP_NO_HDR when absent; follow sip_header.next */
-	uint16_t first[SIP_HDR__COUNT];
-
-	struct sip_via via;
 	uint16_t via_count; /* Via values over all Via headers */
 	uint16_t contact_count;
-	struct sip_addr from, to, contact;
 	struct sip_cseq cseq;
 	struct sw_str call_id;
 	int32_t max_forwards; /* -1 when absent or malformed */
@@ -222,13 +222,26 @@ struct sip_msg {
 	uint32_t content_length;
 	uint8_t has_content_length;
 	struct sw_str user_agent, server, allow, accept, subject, content_type, date;
-	struct sip_auth authorization, proxy_authorization, www_authenticate, proxy_authenticate;
 	struct sw_str body;
 
+	/* index of the first header of each id, SIP_NO_HDR when absent; follow sip_header.next */
+	uint16_t first[SIP_HDR__COUNT];
+
+	/* the large views: all zero when the message has no such part */
+	struct sip_uri ruri;
+	struct sip_via via;
+	struct sip_addr from, to, contact;
+	struct sip_auth authorization, proxy_authorization, www_authenticate, proxy_authenticate;
+
+	/* the first ndefects entries are valid */
 	struct sip_defect defects[SIP_MAX_DEFECTS];
 };
 
-/* Attach the caller's header array (cap entries) to msg. */
+/*
+ * Attach the caller's header array (cap entries) to msg and clear it: required once before the
+ * first sip_parse into msg (which relies on the large views being zero); then parse into it again
+ * and again.
+ */
 void sip_msg_init(struct sip_msg *msg, struct sip_header *hdrs, uint16_t cap);
 
 /*

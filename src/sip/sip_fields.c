@@ -14,7 +14,7 @@
 
 static inline const char *skip_lws(const char *p, const char *e)
 {
-	while (p < e && sip_is((unsigned char)*p, SC_LWS))
+	while (p < e && sip_is_lws((unsigned char)*p))
 		p++;
 	return p;
 }
@@ -27,7 +27,7 @@ static const char *skip_token(const char *p, const char *e)
 /* Trim LWS at the end of [p, e). */
 static const char *rtrim(const char *p, const char *e)
 {
-	while (e > p && sip_is((unsigned char)e[-1], SC_LWS))
+	while (e > p && sip_is_lws((unsigned char)e[-1]))
 		e--;
 	return e;
 }
@@ -172,7 +172,7 @@ unsigned sip_count_list(struct sip_msg *m, const struct sip_header *h)
 				sip_defect_add(m, SW_E_SIP_EMPTY_ELEMENT, (enum sip_hdr_id)h->id,
 					       sip_off(m, p));
 			content = 0;
-		} else if (!sip_is((unsigned char)c, SC_LWS)) {
+		} else if (!sip_is_lws((unsigned char)c)) {
 			content = 1;
 		}
 		p++;
@@ -354,8 +354,8 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 			}
 			us = lt + 1;
 			ue = gt;
-			if ((us < ue && sip_is((unsigned char)*us, SC_LWS)) ||
-			    (ue > us && sip_is((unsigned char)ue[-1], SC_LWS))) {
+			if ((us < ue && sip_is_lws((unsigned char)*us)) ||
+			    (ue > us && sip_is_lws((unsigned char)ue[-1]))) {
 				sip_defect_add(m, SW_E_SIP_ADDR_LWS, id, sip_off(m, us));
 				us = skip_lws(us, ue);
 				ue = rtrim(us, ue);
@@ -363,8 +363,7 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 			p = gt < e ? gt + 1 : e;
 		} else {
 			us = p;
-			while (p < e && *p != ';' && *p != ',' &&
-			       !sip_is((unsigned char)*p, SC_LWS))
+			while (p < e && *p != ';' && *p != ',' && !sip_is_lws((unsigned char)*p))
 				p++;
 			ue = p;
 			if (memchr(us, '?', (size_t)(ue - us)))
@@ -375,7 +374,7 @@ void sip_decode_addr(struct sip_msg *m, const struct sip_header *h, struct sip_a
 			memset(&a->uri, 0, sizeof(a->uri));
 			/* Say why when it is whitespace inside the addr-spec (RFC 4475 3.1.2.14). */
 			const char *q = us;
-			while (q < ue && !sip_is((unsigned char)*q, SC_LWS))
+			while (q < ue && !sip_is_lws((unsigned char)*q))
 				q++;
 			sip_defect_add(m, q < ue ? SW_E_SIP_ADDR_LWS : SW_E_SIP_URI, id,
 				       sip_off(m, q < ue ? q : us));
@@ -483,7 +482,7 @@ void sip_decode_auth(struct sip_msg *m, const struct sip_header *h, struct sip_a
 		return;
 	}
 	a->scheme = sw_str_make(s, (size_t)(p - s));
-	if (p < e && !sip_is((unsigned char)*p, SC_LWS)) {
+	if (p < e && !sip_is_lws((unsigned char)*p)) {
 		sip_defect_add(m, SW_E_SIP_AUTH, id, sip_off(m, p));
 		return;
 	}

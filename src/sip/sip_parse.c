@@ -51,6 +51,26 @@ void sip_msg_init(struct sip_msg *msg, struct sip_header *hdrs, uint16_t cap)
 	msg->hdr_cap = cap;
 }
 
+/* The large views of struct sip_msg, a bit each in msg->dirty. */
+enum msg_view {
+	VIEW_RURI,
+	VIEW_VIA,
+	VIEW_FROM,
+	VIEW_TO,
+	VIEW_CONTACT,
+	VIEW_AUTHORIZATION,
+	VIEW_PROXY_AUTHORIZATION,
+	VIEW_WWW_AUTHENTICATE,
+	VIEW_PROXY_AUTHENTICATE,
+};
+
+/* The view about to be written: msg_reset clears it before the next parse. */
+static inline void *view_touch(struct sip_msg *m, enum msg_view v, void *view)
+{
+	m->dirty |= (uint16_t)(1u << v);
+	return view;
+}
+
 uint32_t sip_off(const struct sip_msg *m, const char *p)
 {
 	return (uint32_t)(p - m->buf);
@@ -196,7 +216,7 @@ static int parse_request_line(struct sip_msg *m, const char *s, const char *e)
 	 * A URI that parses holds no SP or HTAB (sip_uri_parse refuses them), so whitespace is
 	 * looked for only when it did not: it is the more precise complaint.
 	 */
-	if (sip_uri_parse_into(us, (size_t)(ue - us), &m->ruri) != 0) {
+	if (sip_uri_parse_into(us, (size_t)(ue - us), view_touch(m, VIEW_RURI, &m->ruri)) != 0) {
 		memset(&m->ruri, 0, sizeof(m->ruri));
 		for (const char *q = us; q < ue; q++) {
 			if (*q == ' ' || *q == '\t') {
@@ -252,20 +272,22 @@ static void decode_fields(struct sip_msg *m, uint32_t want)
 		for (uint16_t k = m->first[SIP_HDR_VIA]; k != SIP_NO_HDR; k = m->hdr[k].next)
 			n += sip_count_elements(m, &m->hdr[k]);
 		m->via_count = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
-		if ((h = sip_msg_header(m, SIP_HDR_VIA, 0)))
+		if ((h = sip_msg_header(m, SIP_HDR_VIA, 0))) {
+			view_touch(m, VIEW_VIA, &m->via);
 			sip_decode_via(m, h);
+		}
 	}
 	if ((want & SIP_FIELD_FROM) && (h = sip_msg_header(m, SIP_HDR_FROM, 0)))
-		sip_decode_addr(m, h, &m->from);
+		sip_decode_addr(m, h, view_touch(m, VIEW_FROM, &m->from));
 	if ((want & SIP_FIELD_TO) && (h = sip_msg_header(m, SIP_HDR_TO, 0)))
-		sip_decode_addr(m, h, &m->to);
+		sip_decode_addr(m, h, view_touch(m, VIEW_TO, &m->to));
 	if (want & SIP_FIELD_CONTACT) {
 		n = 0;
 		for (uint16_t k = m->first[SIP_HDR_CONTACT]; k != SIP_NO_HDR; k = m->hdr[k].next)
 			n += sip_count_elements(m, &m->hdr[k]);
 		m->contact_count = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
 		if ((h = sip_msg_header(m, SIP_HDR_CONTACT, 0)))
-			sip_decode_addr(m, h, &m->contact);
+			sip_decode_addr(m, h, view_touch(m, VIEW_CONTACT, &m->contact));
 	}
 	if ((want & SIP_FIELD_CSEQ) && (h = sip_msg_header(m, SIP_HDR_CSEQ, 0)))
 		sip_decode_cseq(m, h);
@@ -284,13 +306,18 @@ static void decode_fields(struct sip_msg *m, uint32_t want)
 		sip_decode_date(m, h);
 	if (want & SIP_FIELD_AUTH) {
 		if ((h = sip_msg_header(m, SIP_HDR_AUTHORIZATION, 0)))
-			sip_decode_auth(m, h, &m->authorization);
+			sip_decode_auth(m, h, view_touch(m, VIEW_AUTHORIZATION, &m->authorization));
 		if ((h = sip_msg_header(m, SIP_HDR_PROXY_AUTHORIZATION, 0)))
-			sip_decode_auth(m, h, &m->proxy_authorization);
+			sip_decode_auth(m, h,
+					view_touch(m, VIEW_PROXY_AUTHORIZATION,
+						   &m->proxy_authorization));
 		if ((h = sip_msg_header(m, SIP_HDR_WWW_AUTHENTICATE, 0)))
-			sip_decode_auth(m, h, &m->www_authenticate);
+			sip_decode_auth(m, h,
+					view_touch(m, VIEW_WWW_AUTHENTICATE, &m->www_authenticate));
 		if ((h = sip_msg_header(m, SIP_HDR_PROXY_AUTHENTICATE, 0)))
-			sip_decode_auth(m, h, &m->proxy_authenticate);
+			sip_decode_auth(m, h,
+					view_touch(m, VIEW_PROXY_AUTHENTICATE,
+						   &m->proxy_authenticate));
 	}
 	if (!(want & SIP_FIELD_PLAIN))
 		return;
@@ -329,10 +356,9 @@ static void check_mandatory(struct sip_msg *m)
 }
 
 /*
- * memset() through a call the compiler cannot specialise. Every message starts by clearing the
- * 2 KiB sip_msg: inline, with its size known, that is compiled as "rep stos" (33 ns on the
- * benchmark's EPYC), while the C library's memset, called for two halves below its 2 KiB
- * "rep stos" threshold, uses the widest vector stores the CPU has (27 ns).
+ * memset() through a call the compiler cannot specialise: inline, with the size known, a clear
+ * of a few hundred bytes is compiled as "rep stos", which costs more to start than the C
+ * library's memset (the widest vector stores the CPU has) takes in all.
  */
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((noipa))
@@ -345,19 +371,43 @@ zero_bytes(void *p, size_t n)
 	memset(p, 0, n);
 }
 
-/* Reset everything sip_parse fills, keeping the caller's header array. */
+/* Where each large view starts, and where the last one ends, in the msg_view order. */
+static const uint16_t view_off[] = {
+	offsetof(struct sip_msg, ruri),
+	offsetof(struct sip_msg, via),
+	offsetof(struct sip_msg, from),
+	offsetof(struct sip_msg, to),
+	offsetof(struct sip_msg, contact),
+	offsetof(struct sip_msg, authorization),
+	offsetof(struct sip_msg, proxy_authorization),
+	offsetof(struct sip_msg, www_authenticate),
+	offsetof(struct sip_msg, proxy_authenticate),
+	offsetof(struct sip_msg, defects),
+};
+_Static_assert(sizeof(view_off) / sizeof(view_off[0]) == VIEW_PROXY_AUTHENTICATE + 2,
+	       "a view_off entry per msg_view, and the end");
+
+/*
+ * Reset everything sip_parse fills, keeping the caller's header array. The scalar part is
+ * cleared always; of the large views (a Request-URI, a Via, three name-addrs, four credentials
+ * or challenges: 1.7 KiB of the 2.2 KiB) only the span from the first to the last one the
+ * previous parse wrote, as they were zero before it (sip_msg_init clears all). A typical
+ * message has neither credentials nor challenges, and clearing the whole struct cost ~8% of a
+ * parse. The defects need no clearing: only the first ndefects are valid.
+ */
 static void msg_reset(struct sip_msg *m, const char *buf)
 {
-	struct sip_header *hdr = m->hdr;
-	uint16_t cap = m->hdr_cap;
-	zero_bytes(m, sizeof(*m) / 2);
-	zero_bytes((char *)m + sizeof(*m) / 2, sizeof(*m) - sizeof(*m) / 2);
-	m->hdr = hdr;
-	m->hdr_cap = cap;
+	zero_bytes(&m->buf, offsetof(struct sip_msg, first) - offsetof(struct sip_msg, buf));
+	memset(m->first, 0xff, sizeof(m->first));
+	if (m->dirty) {
+		unsigned lo = (unsigned)__builtin_ctz(m->dirty);
+		unsigned hi = 31u - (unsigned)__builtin_clz(m->dirty);
+		zero_bytes((char *)m + view_off[lo], (size_t)(view_off[hi + 1] - view_off[lo]));
+		m->dirty = 0;
+	}
 	m->buf = buf;
 	m->max_forwards = -1;
 	m->expires = -1;
-	memset(m->first, 0xff, sizeof(m->first));
 }
 
 /*
@@ -465,18 +515,18 @@ static inline int hline_fast(const char *p, const char *e, struct hline *l)
 	uint16_t crlf, want;
 	memcpy(&crlf, cr, 2);
 	memcpy(&want, "\r\n", 2);
-	if (crlf != want || sip_is((unsigned char)cr[2], SC_WS))
+	if (crlf != want || sip_is_ws((unsigned char)cr[2]))
 		return 0;
 	const char *ne = c;
-	while (ne > p && sip_is((unsigned char)ne[-1], SC_WS))
+	while (ne > p && sip_is_ws((unsigned char)ne[-1]))
 		ne--;
 	if (ne == p)
 		return 0;
 	/* No CR or LF in [c + 1, cr): only SP and HTAB are LWS there. */
 	const char *vs = c + 1, *ve = cr;
-	while (ve > vs && sip_is((unsigned char)ve[-1], SC_WS))
+	while (ve > vs && sip_is_ws((unsigned char)ve[-1]))
 		ve--;
-	while (vs < ve && sip_is((unsigned char)*vs, SC_WS))
+	while (vs < ve && sip_is_ws((unsigned char)*vs))
 		vs++;
 	*l = (struct hline){p, ne, vs, ve, cr, cr + 2, 0};
 	return 1;
@@ -551,9 +601,9 @@ static int hline_slow(struct sip_msg *m, enum sip_mode mode, const struct sip_li
 		break;
 	}
 	const char *ve = lf;
-	while (ve > vs && sip_is((unsigned char)ve[-1], SC_LWS))
+	while (ve > vs && sip_is_lws((unsigned char)ve[-1]))
 		ve--;
-	while (vs < ve && sip_is((unsigned char)*vs, SC_LWS))
+	while (vs < ve && sip_is_lws((unsigned char)*vs))
 		vs++;
 	*l = (struct hline){ns, ne, vs, ve, lf - (lf[-1] == '\r'), p, folded};
 	return 0;
@@ -577,7 +627,7 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 	}
 
 	/* Start line. */
-	const char *lf = memchr(p, '\n', (size_t)(e - p));
+	const char *lf = sip_find3(p, e, '\n', '\n', '\n');
 	if (!lf)
 		return out_of_bytes(m, mode, p, e, &lim, SW_E_SIP_START_LINE);
 	const char *le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
@@ -608,9 +658,11 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 	 */
 	struct sip_header *hdrs = m->hdr;
 	unsigned nhdr = 0;
+	/* No line of a message shorter than both limits can break them: no checks per line. */
+	const int small = len <= lim.max_msg && len <= lim.max_line;
 	int bare_lf_seen = 0;
 	for (;;) {
-		if ((size_t)(p - buf) > lim.max_msg) {
+		if (!small && (size_t)(p - buf) > lim.max_msg) {
 			m->err_off = lim.max_msg;
 			return SW_E_SIP_TOO_BIG;
 		}
@@ -633,7 +685,7 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 			m->err_off = (uint32_t)(ns - buf);
 			return SW_E_SIP_HEADER_SYNTAX;
 		}
-		if ((size_t)(l.eol - ns) > lim.max_line) {
+		if (!small && (size_t)(l.eol - ns) > lim.max_line) {
 			m->err_off = (uint32_t)(ns + lim.max_line - buf);
 			return SW_E_SIP_LINE_TOO_LONG;
 		}
