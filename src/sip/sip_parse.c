@@ -627,7 +627,7 @@ int sip_parse(struct sip_msg *m, const char *buf, size_t len, enum sip_mode mode
 	}
 
 	/* Start line. */
-	const char *lf = sip_find3(p, e, '\n', '\n', '\n');
+	const char *lf = memchr(p, '\n', (size_t)(e - p));
 	if (!lf)
 		return out_of_bytes(m, mode, p, e, &lim, SW_E_SIP_START_LINE);
 	const char *le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
