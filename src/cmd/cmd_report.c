@@ -35,20 +35,7 @@ static const struct sw_opt report_opts[] = {
 	{"amp-change", 0, "PCT",
 	 "diff: report an amplification change above PCT percent (default 25)", O_AMP_CHANGE},
 	{"by", 0, "KEY", "split: asn, geo, or prefix=FILE (lines 'PREFIX [NAME]')", O_BY},
-	{"rdns", 0, NULL, "enrich: fill hostname with reverse DNS (PTR) names (default off)",
-	 O_RDNS},
-	{"resolver", 0, "ADDR[:PORT]",
-	 "enrich: ask this DNS server for PTR names (implies --rdns; default: /etc/resolv.conf)",
-	 O_RESOLVER},
-	{"rdns-concurrency", 0, "N", "enrich: PTR queries in flight at once, 1-4096 (default 256)",
-	 O_RDNS_CONCURRENCY},
-	{"rdns-timeout", 0, "MS",
-	 "enrich: give up on a PTR query after MS milliseconds (default 2000)", O_RDNS_TIMEOUT},
-	{"asn-db", 0, "FILE", "enrich: MaxMind DB (GeoLite2-ASN or compatible) for asn", O_ASN_DB},
-	{"city-db", 0, "FILE",
-	 "enrich: MaxMind DB (GeoLite2-City or compatible) for geo, region, city", O_CITY_DB},
-	{"sector-map", 0, "FILE", "enrich: ASN/prefix to NAICS and sector mapping file",
-	 O_SECTOR_MAP},
+	SW_CMD_ENRICH_OPTS("enrich: ", O_ENRICH),
 	{"quiet", 'q', NULL, "no notes on standard error (errors are still printed)", O_QUIET},
 	{"help", 'h', NULL, "show this help", O_HELP},
 	SW_OPT_END,
@@ -59,6 +46,8 @@ static int on_opt(void *ctx, int key, const char *v, char *err, size_t errlen)
 	struct report_args *a = ctx;
 	unsigned long long n;
 	a->given |= 1u << key;
+	if (key >= O_ENRICH && key < O_ENRICH + SW_CMD_EOPT__COUNT)
+		return sw_cmd_enrich_opt(key - O_ENRICH, v, &a->enrich, err, errlen);
 	switch (key) {
 	case O_OUTPUT:
 		a->output = v;
@@ -103,36 +92,6 @@ static int on_opt(void *ctx, int key, const char *v, char *err, size_t errlen)
 			return SW_E_INVAL;
 		}
 		a->by = v;
-		return 0;
-	case O_RESOLVER:
-		a->resolver = v;
-		a->rdns = 1;
-		return 0;
-	case O_RDNS:
-		a->rdns = 1;
-		return 0;
-	case O_RDNS_CONCURRENCY:
-		if (sw_parse_uint(v, 1, 4096, &n) != 0) {
-			snprintf(err, errlen, "--rdns-concurrency '%s': expected 1 to 4096", v);
-			return SW_E_INVAL;
-		}
-		a->rdns_concurrency = (unsigned)n;
-		return 0;
-	case O_RDNS_TIMEOUT:
-		if (sw_parse_uint(v, 1, 600000, &n) != 0) {
-			snprintf(err, errlen, "--rdns-timeout '%s': expected 1 to 600000 ms", v);
-			return SW_E_INVAL;
-		}
-		a->rdns_timeout_ms = (unsigned)n;
-		return 0;
-	case O_ASN_DB:
-		a->asn_db = v;
-		return 0;
-	case O_CITY_DB:
-		a->city_db = v;
-		return 0;
-	case O_SECTOR_MAP:
-		a->sector_map = v;
 		return 0;
 	case O_QUIET:
 		a->quiet = 1;
@@ -267,6 +226,8 @@ struct sub {
 };
 
 #define COMMON ((1u << O_OUTPUT) | (1u << O_QUIET) | (1u << O_HELP))
+#define ENRICH (((1u << SW_CMD_EOPT__COUNT) - 1) << O_ENRICH)
+_Static_assert(O_HELP < 32, "struct report_args.given and sub.opts hold one bit per option");
 
 static const struct sub subs[] = {
 	{"summary", "summary [--json] [--top N] [--raw] [-o FILE] FILE...",
@@ -280,10 +241,7 @@ static const struct sub subs[] = {
 	{"enrich",
 	 "enrich [--rdns] [--resolver ADDR] [--asn-db FILE] [--city-db FILE] "
 	 "[--sector-map FILE] IN OUT",
-	 (1u << O_QUIET) | (1u << O_HELP) | (1u << O_RDNS) | (1u << O_RESOLVER) |
-		 (1u << O_RDNS_CONCURRENCY) | (1u << O_RDNS_TIMEOUT) | (1u << O_ASN_DB) |
-		 (1u << O_CITY_DB) | (1u << O_SECTOR_MAP),
-	 2, 2, report_run_enrich},
+	 (1u << O_QUIET) | (1u << O_HELP) | ENRICH, 2, 2, report_run_enrich},
 };
 #define NSUBS (sizeof(subs) / sizeof(subs[0]))
 

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "cmd/enrich_opts.h"
 #include "report/reader.h"
 #include "report/summary.h"
 
@@ -20,22 +21,16 @@ enum {
 	O_FORMAT,
 	O_AMP_CHANGE,
 	O_BY,
-	O_RDNS,
-	O_RESOLVER,
-	O_RDNS_CONCURRENCY,
-	O_RDNS_TIMEOUT,
-	O_ASN_DB,
-	O_CITY_DB,
-	O_SECTOR_MAP,
-	O_QUIET,
+	O_ENRICH, /* the SW_CMD_EOPT__COUNT keys of cmd/enrich_opts.h */
+	O_QUIET = O_ENRICH + SW_CMD_EOPT__COUNT,
 	O_HELP,
 };
 
 struct report_args {
 	const char *output, *title, *format, *by;
-	const char *resolver, *asn_db, *city_db, *sector_map;
-	unsigned top, amp_change, rdns_concurrency, rdns_timeout_ms;
-	int json, raw, rdns, quiet, help;
+	struct sw_enrich_opts enrich; /* enrich's options; warn is set when it runs */
+	unsigned top, amp_change;
+	int json, raw, quiet, help;
 	unsigned given; /* 1 << O_x for each option seen */
 };
 

@@ -169,18 +169,9 @@ int report_run_enrich(struct report_args *a, int nfiles, char **files)
 		report_err("enrich", "%s", err);
 		goto out;
 	}
-	struct sw_enrich_opts eo = {
-		.rdns = a->rdns,
-		.resolver = a->resolver,
-		.rdns_concurrency = a->rdns_concurrency,
-		.rdns_timeout_ms = a->rdns_timeout_ms,
-		.asn_db = a->asn_db,
-		.city_db = a->city_db,
-		.sector_map = a->sector_map,
-		.warn = warn,
-		.warn_ctx = &a->quiet,
-	};
-	if (sw_enrich_new(&eo, &x.e, err, sizeof(err)) != 0) {
+	a->enrich.warn = warn;
+	a->enrich.warn_ctx = &a->quiet;
+	if (sw_enrich_new(&a->enrich, &x.e, err, sizeof(err)) != 0) {
 		report_err("enrich", "%s", err);
 		goto out;
 	}

@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/enrich_opts.h"
 #include "core/err.h"
 #include "net/exclude_default.h"
 #include "net/prefix.h"
 #include "out/enrich.h"
-#include "out/rdns.h"
 #include "out/scan_jsonl.h"
 #include "scan/permute.h"
 #include "scan/scan.h"
@@ -46,14 +46,8 @@ enum {
 	O_INTERFACE,
 	O_SEND_THREADS,
 	O_DRY_RUN,
-	O_RDNS,
-	O_RESOLVER,
-	O_RDNS_CONCURRENCY,
-	O_RDNS_TIMEOUT,
-	O_ASN_DB,
-	O_CITY_DB,
-	O_SECTOR_MAP,
-	O_CONFIG,
+	O_ENRICH, /* the SW_CMD_EOPT__COUNT keys of cmd/enrich_opts.h */
+	O_CONFIG = O_ENRICH + SW_CMD_EOPT__COUNT,
 	O_QUIET,
 	O_VERBOSE,
 	O_HELP,
@@ -92,21 +86,7 @@ static const struct sw_opt scan_opts[] = {
 	 "send threads, 1-8 (default: one per core, up to 4, in packet mode)", O_SEND_THREADS},
 	{"interface", 'i', "NAME", "send and receive only through interface NAME", O_INTERFACE},
 	{"dry-run", 'n', NULL, "print the probes that would be sent, send nothing", O_DRY_RUN},
-	{"rdns", 0, NULL, "fill hostname with reverse DNS (PTR) names (default off)", O_RDNS},
-	{"resolver", 0, "ADDR[:PORT]",
-	 "ask this DNS server for PTR names (implies --rdns; default: /etc/resolv.conf)",
-	 O_RESOLVER},
-	{"rdns-concurrency", 0, "N", "PTR queries in flight at once, 1-4096 (default 256)",
-	 O_RDNS_CONCURRENCY},
-	{"rdns-timeout", 0, "MS", "give up on a PTR query after MS milliseconds (default 2000)",
-	 O_RDNS_TIMEOUT},
-	{"asn-db", 0, "FILE", "MaxMind DB of AS numbers (GeoLite2-ASN, DB-IP ASN) for asn",
-	 O_ASN_DB},
-	{"city-db", 0, "FILE",
-	 "MaxMind DB of locations (GeoLite2/GeoIP2 City or Country, DB-IP) for geo, region, city",
-	 O_CITY_DB},
-	{"sector-map", 0, "FILE",
-	 "ASN or prefix to NAICS code and sector (conf/sector-map.example)", O_SECTOR_MAP},
+	SW_CMD_ENRICH_OPTS("", O_ENRICH),
 	{"config", 'c', "FILE", "read options from FILE: lines 'long-option = value'", O_CONFIG},
 	{"quiet", 'q', NULL, "no progress line and no summary", O_QUIET},
 	{"verbose", 'v', NULL, "more detail in the summary", O_VERBOSE},
@@ -116,9 +96,7 @@ static const struct sw_opt scan_opts[] = {
 
 struct scan_args {
 	const char *ports, *probe, *output, *format, *contact, *interface;
-	const char *resolver, *asn_db, *city_db, *sector_map;
-	int rdns;
-	uint32_t rdns_concurrency, rdns_timeout_ms;
+	struct sw_enrich_opts enrich;
 	const char *targets_files[16];
 	unsigned ntargets_files;
 	const char *excludes[16];
@@ -228,6 +206,8 @@ static int on_opt(void *ctx, int key, const char *v, char *err, size_t errlen)
 {
 	struct scan_args *a = ctx;
 	unsigned long long n;
+	if (key >= O_ENRICH && key < O_ENRICH + SW_CMD_EOPT__COUNT)
+		return sw_cmd_enrich_opt(key - O_ENRICH, v, &a->enrich, err, errlen);
 	switch (key) {
 	case O_PORT:
 		a->ports = v;
@@ -348,42 +328,6 @@ one_address:
 		return 0;
 	case O_DRY_RUN:
 		a->dry_run = 1;
-		return 0;
-	case O_RDNS:
-		a->rdns = 1;
-		return 0;
-	case O_RESOLVER: {
-		struct sw_endpoint ep;
-		if (sw_rdns_parse_server(v, &ep) != 0) {
-			snprintf(
-				err, errlen,
-				"--resolver '%s': expected ADDR, ADDR:PORT or [IPV6ADDR]:PORT (an IP "
-				"address, not a name)",
-				v);
-			return SW_E_INVAL;
-		}
-		a->resolver = v;
-		a->rdns = 1;
-		return 0;
-	}
-	case O_RDNS_CONCURRENCY:
-		if (parse_u64(v, 1, SW_ENRICH_MAX_CONCURRENCY, &n, "rdns-concurrency", err, errlen))
-			return SW_E_INVAL;
-		a->rdns_concurrency = (uint32_t)n;
-		return 0;
-	case O_RDNS_TIMEOUT:
-		if (parse_u64(v, 1, 600000, &n, "rdns-timeout", err, errlen))
-			return SW_E_INVAL;
-		a->rdns_timeout_ms = (uint32_t)n;
-		return 0;
-	case O_ASN_DB:
-		a->asn_db = v;
-		return 0;
-	case O_CITY_DB:
-		a->city_db = v;
-		return 0;
-	case O_SECTOR_MAP:
-		a->sector_map = v;
 		return 0;
 	case O_CONFIG:
 		return read_config(a, v, err, errlen);
@@ -594,18 +538,9 @@ static int run_scan(int argc, char **argv)
 		status = dry_run(&cfg);
 		goto out;
 	}
-	if (a.rdns || a.asn_db || a.city_db || a.sector_map) {
-		struct sw_enrich_opts eo = {
-			.rdns = a.rdns,
-			.resolver = a.resolver,
-			.rdns_concurrency = a.rdns_concurrency,
-			.rdns_timeout_ms = a.rdns_timeout_ms,
-			.asn_db = a.asn_db,
-			.city_db = a.city_db,
-			.sector_map = a.sector_map,
-			.warn = enrich_warn,
-		};
-		if (sw_enrich_new(&eo, &enrich, err, sizeof(err)) != 0)
+	if (sw_cmd_enrich_wanted(&a.enrich)) {
+		a.enrich.warn = enrich_warn;
+		if (sw_enrich_new(&a.enrich, &enrich, err, sizeof(err)) != 0)
 			goto fail;
 		cfg.enrich = enrich;
 	}

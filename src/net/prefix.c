@@ -343,6 +343,37 @@ int sw_iprange_from_endpoint(const struct sw_endpoint *ep, struct sw_iprange *re
 	return 0;
 }
 
+int sw_prefix_parse(const char *s, size_t len, struct sw_endpoint *ret_addr, uint8_t *ret_plen,
+		    char *err, size_t errlen)
+{
+	struct sw_iprange r;
+	char q[QUOTE_MAX];
+	int rc;
+
+	if (memchr(s, '-', len)) {
+		sw_list_quote(q, sizeof(q), s, len);
+		sw_errf(err, errlen, "%s is a range: give ADDR or ADDR/PLEN", q);
+		return SW_E_ADDR;
+	}
+	rc = sw_iprange_parse(s, len, &r, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* A prefix's interval is aligned: the bits in which its two ends differ are the host part. */
+	if (r.family == AF_INET) {
+		uint8_t b[4] = {(uint8_t)(r.v4.lo >> 24), (uint8_t)(r.v4.lo >> 16),
+				(uint8_t)(r.v4.lo >> 8), (uint8_t)r.v4.lo};
+		sw_endpoint_set_v4(ret_addr, b, 0);
+		*ret_plen = (uint8_t)(32 - __builtin_popcount(r.v4.lo ^ r.v4.hi));
+	} else {
+		uint8_t b[16];
+		sw_u128_to_bytes(r.v6.lo, b);
+		sw_endpoint_set_v6(ret_addr, b, 0);
+		*ret_plen = (uint8_t)(128 - __builtin_popcountll(r.v6.lo.hi ^ r.v6.hi.hi) -
+				      __builtin_popcountll(r.v6.lo.lo ^ r.v6.hi.lo));
+	}
+	return 0;
+}
+
 int sw_prefixset_new(size_t max_entries, struct sw_prefixset **ret)
 {
 	struct sw_prefixset *s = calloc(1, sizeof(*s));

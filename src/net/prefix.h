@@ -98,6 +98,17 @@ int sw_iprange_parse(const char *s, size_t len, struct sw_iprange *ret, char *er
 int sw_iprange_from_endpoint(const struct sw_endpoint *ep, struct sw_iprange *ret);
 
 /*
+ * Parse one prefix "ADDR/LEN", or one address "ADDR" (a /32 or /128), of len bytes (no NUL
+ * needed) into its first address (*ret_addr, port 0; host bits in ADDR are cleared, as
+ * sw_iprange_parse does) and its length (*ret_plen). For what names one prefix, as the shield's
+ * block list does, where a range would not fit: "a-b" is refused with "'a-b' is a range: give
+ * ADDR or ADDR/PLEN". Other errors and their messages are sw_iprange_parse's. Returns 0 or
+ * SW_E_ADDR; the out-parameters are written only on success.
+ */
+int sw_prefix_parse(const char *s, size_t len, struct sw_endpoint *ret_addr, uint8_t *ret_plen,
+		    char *err, size_t errlen);
+
+/*
  * A new empty set holding at most max_entries intervals (0 = SW_PREFIXSET_MAX_DEFAULT).
  * Returns 0, or SW_E_NOMEM.
  */

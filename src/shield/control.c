@@ -1,6 +1,5 @@
 #include "shield/control.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
@@ -65,34 +64,6 @@ struct word {
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* ADDR or ADDR/PLEN, through the prefix parser; the prefix length follows from the interval. */
-static int parse_prefix(const struct word *w, struct sw_control_req *r, char *err, size_t errlen)
-{
-	char q[128];
-	if (memchr(w->p, '-', w->n)) {
-		sw_list_quote(q, sizeof(q), w->p, w->n);
-		sw_errf(err, errlen, "%s is a range: give ADDR or ADDR/PLEN", q);
-		return SW_E_ADDR;
-	}
-	struct sw_iprange ir;
-	int rc = sw_iprange_parse(w->p, w->n, &ir, err, errlen);
-	if (rc)
-		return rc;
-	if (ir.family == AF_INET) {
-		uint32_t be = htonl(ir.v4.lo);
-		sw_endpoint_set_v4(&r->addr, (const uint8_t *)&be, 0);
-		/* the interval of a prefix is aligned: the differing low bits are the host part */
-		r->plen = (uint8_t)(32 - __builtin_popcount(ir.v4.lo ^ ir.v4.hi));
-	} else {
-		uint8_t b[16];
-		sw_u128_to_bytes(ir.v6.lo, b);
-		sw_endpoint_set_v6(&r->addr, b, 0);
-		r->plen = (uint8_t)(128 - __builtin_popcountll(ir.v6.lo.hi ^ ir.v6.hi.hi) -
-				    __builtin_popcountll(ir.v6.lo.lo ^ ir.v6.hi.lo));
-	}
-	return 0;
 }
 
 static int parse_seconds(const struct word *w, uint64_t *ret, char *err, size_t errlen)
@@ -180,7 +151,7 @@ int sw_control_parse(const char *line, size_t len, struct sw_control_req *ret, c
 	}
 	int rc = 0;
 	if (nw >= 2)
-		rc = parse_prefix(&w[1], &r, err, errlen);
+		rc = sw_prefix_parse(w[1].p, w[1].n, &r.addr, &r.plen, err, errlen);
 	if (!rc && nw == 3)
 		rc = parse_seconds(&w[2], &r.seconds, err, errlen);
 	if (rc)

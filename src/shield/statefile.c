@@ -1,6 +1,5 @@
 #include "shield/statefile.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -192,23 +191,7 @@ static int parse_prefix(const char *s, size_t n, struct sw_state_entry *e, char 
 		sw_errf(err, errlen, "%s is not ADDR/PLEN", q);
 		return SW_E_ADDR;
 	}
-	struct sw_iprange r;
-	int rc = sw_iprange_parse(s, n, &r, err, errlen);
-	if (rc)
-		return rc;
-	/* a prefix's interval is aligned: the bits that differ are the host part */
-	if (r.family == AF_INET) {
-		uint32_t be = htonl(r.v4.lo);
-		sw_endpoint_set_v4(&e->addr, (const uint8_t *)&be, 0);
-		e->plen = (uint8_t)(32 - __builtin_popcount(r.v4.lo ^ r.v4.hi));
-	} else {
-		uint8_t b[16];
-		sw_u128_to_bytes(r.v6.lo, b);
-		sw_endpoint_set_v6(&e->addr, b, 0);
-		e->plen = (uint8_t)(128 - __builtin_popcountll(r.v6.lo.hi ^ r.v6.hi.hi) -
-				    __builtin_popcountll(r.v6.lo.lo ^ r.v6.hi.lo));
-	}
-	return 0;
+	return sw_prefix_parse(s, n, &e->addr, &e->plen, err, errlen);
 }
 
 int sw_statefile_parse_line(const char *line, size_t len, struct sw_state_entry *ret, char *err,

@@ -13,7 +13,9 @@
 #   split    by asn, geo and prefix=FILE; the parts add up to the input and each holds only its
 #            owner's rows; they read back as scan_sip files;
 #   enrich   a sector map (and, when libmaxmind-db-writer-perl is installed, the enrichment
-#            tests' generated MaxMind databases): columns filled by name, others kept;
+#            tests' generated MaxMind databases): columns filled by name, others kept; the
+#            enrichment options checked as scan checks them (a bad --resolver, out-of-range
+#            --rdns-concurrency and --rdns-timeout), and a loopback resolver that never answers;
 #   chart    a self-contained SVG, well-formed, opened in headless Chromium: every panel is laid
 #            out with a non-empty box and the bars are there. Skipped, saying so, only when
 #            chromium is not installed.
@@ -178,6 +180,24 @@ contains "$WORK/err" "seed_sample.csv: not a MaxMind DB file" "not an mmdb: name
 one_line "not an mmdb"
 expect_exit 2 "enrich with an unreadable sector map" "$SW" report enrich --sector-map "$WORK/nope.map" "$D/diff_old.csv" "$WORK/x.csv"
 contains "$WORK/err" "nope.map" "unreadable sector map named"
+# The enrichment options are checked as scan checks them, when they are read: a bad --resolver
+# (a name, a port out of range) fails before the input is opened (this one does not exist, and
+# the message must not be about it) and no output is created.
+for r in dns.example 192.0.2.53:65536 '[2001:db8::53'; do
+	rm -f "$WORK/x.csv"
+	expect_exit 2 "enrich --resolver '$r'" "$SW" report enrich --resolver "$r" "$WORK/nope.csv" "$WORK/x.csv"
+	contains "$WORK/err" "sipwarden report enrich: --resolver '$r': expected ADDR, ADDR:PORT or [IPV6ADDR]:PORT (an IP address, not a name)" "bad resolver '$r' named"
+	one_line "bad resolver '$r'"
+	[[ ! -e "$WORK/x.csv" ]] && ok "bad resolver '$r': no output" || bad "bad resolver '$r': output created"
+done
+expect_exit 2 "enrich --rdns-concurrency above the limit" "$SW" report enrich --rdns-concurrency 4097 "$D/diff_old.csv" "$WORK/x.csv"
+contains "$WORK/err" "--rdns-concurrency '4097': expected a whole number from 1 to 4096" "concurrency limit named"
+expect_exit 2 "enrich --rdns-timeout 0" "$SW" report enrich --rdns-timeout 0 "$D/diff_old.csv" "$WORK/x.csv"
+contains "$WORK/err" "--rdns-timeout '0': expected a whole number from 1 to 600000" "timeout range named"
+# A resolver given as an address is taken. Its PTR queries go to the discard port on loopback,
+# which never answers: every row is written after the 50 ms timeout, without a hostname.
+expect_exit 0 "enrich --resolver 127.0.0.1:9" "$SW" report enrich -q --resolver 127.0.0.1:9 --rdns-timeout 50 "$D/diff_old.csv" "$WORK/x.csv"
+[[ $(wc -l <"$WORK/x.csv") == 6 ]] && ok "resolver without answers: all 5 rows written" || bad "resolver without answers: $(wc -l <"$WORK/x.csv") lines"
 if perl -MMaxMind::DB::Writer::Tree -e1 2>/dev/null; then
 	mkdir -p "$WORK/mm"
 	perl "$HERE/enrich/mkmmdb.pl" "$WORK/mm" >/dev/null

@@ -255,6 +255,71 @@ static void test_parse_errors(void **state)
 	assert_int_equal(sw_iprange_parse("x", 1, &r, NULL, 0), SW_E_ADDR);
 }
 
+/* ADDR[/LEN] to a first address and a length; the text sits right before a guard page. */
+static void test_prefix_parse(void **state)
+{
+	static const struct {
+		const char *in, *addr;
+		unsigned plen;
+	} ok[] = {
+		{"192.0.2.7", "192.0.2.7", 32},
+		{"192.0.2.7/24", "192.0.2.0", 24},
+		{"0.0.0.0/0", "0.0.0.0", 0},
+		{"255.255.255.255/1", "128.0.0.0", 1},
+		{"10.1.2.3/31", "10.1.2.2", 31},
+		{"2001:db8::1", "2001:db8::1", 128},
+		{"2001:db8::1/64", "2001:db8::", 64},
+		{"2001:db8:ffff:ffff:8000::1/65", "2001:db8:ffff:ffff:8000::", 65},
+		{"::/0", "::", 0},
+		{"ffff::1/127", "ffff::", 127},
+	};
+	static const struct {
+		const char *in, *msg;
+	} bad[] = {
+		{"10.0.0.1-10.0.0.9", "'10.0.0.1-10.0.0.9' is a range: give ADDR or ADDR/PLEN"},
+		{"2001:db8::1-2001:db8::9",
+		 "'2001:db8::1-2001:db8::9' is a range: give ADDR or ADDR/PLEN"},
+		{"10.0.0.0/33", "'10.0.0.0/33' has a prefix length above 32"},
+		{"::1/129", "'::1/129' has a prefix length above 128"},
+		{"10.0.0.0/", "'10.0.0.0/' has a malformed prefix length"},
+		{"host.example", "'host.example' is not an IPv4 or IPv6 address, prefix or range"},
+		{"", "empty entry"},
+	};
+	char err[256], text[SW_ENDPOINT_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		size_t n = strlen(ok[i].in);
+		char *g = tu_guard_copy(ok[i].in, n);
+		struct sw_endpoint ep;
+		uint8_t plen = 200;
+
+		memset(&ep, 0xaa, sizeof(ep));
+		assert_int_equal(sw_prefix_parse(g, n, &ep, &plen, err, sizeof(err)), 0);
+		assert_int_equal(ep.port, 0);
+		assert_int_equal(plen, ok[i].plen);
+		assert_true(sw_addr_format(&ep, text, sizeof(text)) > 0);
+		assert_string_equal(text, ok[i].addr);
+		tu_guard_free(g, n);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = strlen(bad[i].in);
+		char *g = tu_guard_copy(bad[i].in, n);
+		struct sw_endpoint ep, before;
+		uint8_t plen = 200;
+
+		memset(&ep, 0xaa, sizeof(ep));
+		before = ep;
+		err[0] = '\0';
+		assert_int_equal(sw_prefix_parse(g, n, &ep, &plen, err, sizeof(err)), SW_E_ADDR);
+		assert_string_equal(err, bad[i].msg);
+		/* out-parameters are written only on success */
+		assert_memory_equal(&ep, &before, sizeof(ep));
+		assert_int_equal(plen, 200);
+		tu_guard_free(g, n);
+	}
+}
+
 static void test_quote(void **state)
 {
 	char big[300], out[128], want[128];
@@ -861,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_parse_v4),
 		cmocka_unit_test(test_parse_v6),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_prefix_parse),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_merge_v4),
 		cmocka_unit_test(test_edges_v4),
