@@ -265,7 +265,7 @@ static void apply(struct sw_verdict *v, const struct sw_decision *d, const struc
 }
 
 static void inbound(struct sw_engine *e, const struct sw_packet *p, struct sw_verdict *v,
-		    int listed, struct sw_tracked *t)
+		    int listed, struct sw_tracked *t, const struct sw_tracker_lookup *lk)
 {
 	struct compiled *c = e->c;
 	struct sw_msg_facts f = {0};
@@ -280,7 +280,7 @@ static void inbound(struct sw_engine *e, const struct sw_packet *p, struct sw_ve
 			classify_request(e, &e->msg, &p->src, &f, v);
 	}
 	if (!t)
-		t = sw_tracker_get(e->tracker, &p->src, 1, p->now_ms);
+		t = sw_tracker_get_lookup(e->tracker, lk, 1, p->now_ms);
 	if (!t) { /* cannot happen with create set; be safe rather than crash */
 		v->action = SW_ACT_ACCEPT;
 		return;
@@ -291,7 +291,7 @@ static void inbound(struct sw_engine *e, const struct sw_packet *p, struct sw_ve
 	const struct sw_realm *realm = &c->cfg.realms[v->realm];
 	if (v->endpoint_entry && realm->nat_trust_threshold) {
 		/* trusted endpoints are found before their address: a NAT deny must still hold */
-		struct sw_tracked *a = sw_tracker_get_addr(e->tracker, &p->src);
+		struct sw_tracked *a = sw_tracker_get_addr_lookup(e->tracker, lk);
 		if (a && sw_policy_nat_blocked(&a->src, p->now_ms)) {
 			v->action = SW_ACT_DROP;
 			v->reason = SW_REASON_DENIED;
@@ -306,14 +306,14 @@ static void inbound(struct sw_engine *e, const struct sw_packet *p, struct sw_ve
 	if (v->endpoint_entry && d.state_after == SW_SRC_DENIED &&
 	    d.state_before != SW_SRC_DENIED) {
 		/* a trusted endpoint behind a NAT address was denied: count it on the address */
-		struct sw_tracked *a = sw_tracker_addr(e->tracker, &p->src, p->now_ms);
+		struct sw_tracked *a = sw_tracker_addr_lookup(e->tracker, lk, p->now_ms);
 		if (a)
 			sw_policy_endpoint_denied(realm, v->trust, &a->src, p->now_ms);
 	}
 }
 
 static void outbound(struct sw_engine *e, const struct sw_packet *p, struct sw_verdict *v,
-		     struct sw_tracked *t)
+		     struct sw_tracked *t, const struct sw_tracker_lookup *lk)
 {
 	struct compiled *c = e->c;
 	if (!t) {
@@ -336,7 +336,7 @@ static void outbound(struct sw_engine *e, const struct sw_packet *p, struct sw_v
 			   p->now_ms, &d);
 	apply(v, &d, t);
 	if (d.promoted && !v->endpoint_entry) {
-		struct sw_tracked *ep = sw_tracker_promote(e->tracker, t, &p->dst, p->now_ms);
+		struct sw_tracked *ep = sw_tracker_promote_lookup(e->tracker, t, lk, p->now_ms);
 		if (ep) {
 			v->endpoint_entry = true;
 			v->deny_until = ep->src.deny_until;
@@ -350,9 +350,9 @@ static void outbound(struct sw_engine *e, const struct sw_packet *p, struct sw_v
  * kernel deny set keeps these packets out of user space altogether.)
  */
 static bool denied_fast_path(struct sw_engine *e, const struct sw_packet *p, struct sw_verdict *v,
-			     struct sw_tracked **found)
+			     const struct sw_tracker_lookup *lk, struct sw_tracked **found)
 {
-	struct sw_tracked *t = sw_tracker_get(e->tracker, v->remote, 0, p->now_ms);
+	struct sw_tracked *t = sw_tracker_get_lookup(e->tracker, lk, 0, p->now_ms);
 	*found = t; /* valid until the next tracker call that can create or evict: reused below */
 	if (!t || t->src.state != SW_SRC_DENIED || p->now_ms >= t->src.deny_until)
 		return false;
@@ -365,9 +365,15 @@ static bool denied_fast_path(struct sw_engine *e, const struct sw_packet *p, str
 	return true;
 }
 
-void sw_engine_packet(struct sw_engine *e, const struct sw_packet *p, struct sw_verdict *v)
+/*
+ * One packet. lk, when not NULL, is the tracker lookup of the remote party (v->remote) prepared
+ * by a batch; else it is prepared here.
+ */
+static void decide(struct sw_engine *e, const struct sw_packet *p, struct sw_verdict *v,
+		   const struct sw_tracker_lookup *lk)
 {
 	struct compiled *c = e->c;
+	struct sw_tracker_lookup own;
 	memset(v, 0, offsetof(struct sw_verdict, fp));
 	v->fp.score = 0;
 	v->fp.tool = NULL;
@@ -389,8 +395,12 @@ void sw_engine_packet(struct sw_engine *e, const struct sw_packet *p, struct sw_
 		count(e, v);
 		return;
 	}
+	if (!lk) {
+		sw_tracker_lookup_init(e->tracker, v->remote, &own);
+		lk = &own;
+	}
 	struct sw_tracked *t;
-	if (denied_fast_path(e, p, v, &t)) {
+	if (denied_fast_path(e, p, v, lk, &t)) {
 		count(e, v);
 		return;
 	}
@@ -401,29 +411,54 @@ void sw_engine_packet(struct sw_engine *e, const struct sw_packet *p, struct sw_
 	else
 		e->stats.parse_errors++;
 	if (p->dir == SW_DIR_IN)
-		inbound(e, p, v, listed, t);
+		inbound(e, p, v, listed, t, lk);
 	else
-		outbound(e, p, v, t);
+		outbound(e, p, v, t, lk);
 	count(e, v);
 }
 
-/* How many packets ahead a batch prefetches: enough to cover a memory round trip with the work
- * of the packets in between, few enough that the lines are still cached when their turn comes. */
-#define PREFETCH_AHEAD 4
+void sw_engine_packet(struct sw_engine *e, const struct sw_packet *p, struct sw_verdict *v)
+{
+	decide(e, p, v, NULL);
+}
+
+static const struct sw_endpoint *remote_of(const struct sw_packet *p)
+{
+	return p->dir == SW_DIR_IN ? &p->src : &p->dst;
+}
+
+/*
+ * A batch runs the tracker's staged prefetch (tracker.h) as a pipeline: packet i+3's lookup is
+ * prepared and its index lines requested, i+2 and i+1 take their next step, then packet i is
+ * decided with its lines in the cache. One step per packet is enough: a packet's work (~1 us)
+ * is longer than a memory round trip. The lookups ride along in a ring, so each packet's source
+ * is hashed once.
+ */
+#define RING 4 /* > SW_TRACKER_PREFETCH_STEPS, a power of two */
 
 void sw_engine_batch(struct sw_engine *e, const struct sw_packet *p, unsigned n,
 		     void (*fn)(const struct sw_packet *p, const struct sw_verdict *v, void *arg),
 		     void *arg)
 {
+	struct sw_tracker_lookup lk[RING];
 	struct sw_verdict v;
-	for (unsigned i = 0; i < n && i < PREFETCH_AHEAD; i++)
-		sw_tracker_prefetch(e->tracker, p[i].dir == SW_DIR_IN ? &p[i].src : &p[i].dst);
+
+	_Static_assert(RING > SW_TRACKER_PREFETCH_STEPS && (RING & (RING - 1)) == 0, "ring size");
+	for (unsigned j = 0; j < n && j < SW_TRACKER_PREFETCH_STEPS; j++) {
+		sw_tracker_lookup_init(e->tracker, remote_of(&p[j]), &lk[j]);
+		sw_tracker_prefetch_lookup(e->tracker, &lk[j], 0);
+	}
 	for (unsigned i = 0; i < n; i++) {
-		unsigned k = i + PREFETCH_AHEAD;
-		if (k < n)
-			sw_tracker_prefetch(e->tracker,
-					    p[k].dir == SW_DIR_IN ? &p[k].src : &p[k].dst);
-		sw_engine_packet(e, &p[i], &v);
+		for (unsigned s = 0; s < SW_TRACKER_PREFETCH_STEPS; s++) {
+			unsigned j = i + SW_TRACKER_PREFETCH_STEPS - s;
+
+			if (j >= n)
+				continue;
+			if (s == 0)
+				sw_tracker_lookup_init(e->tracker, remote_of(&p[j]), &lk[j % RING]);
+			sw_tracker_prefetch_lookup(e->tracker, &lk[j % RING], s);
+		}
+		decide(e, &p[i], &v, &lk[i % RING]);
 		fn(&p[i], &v, arg);
 	}
 }
@@ -445,6 +480,14 @@ int sw_engine_block(struct sw_engine *e, const struct sw_endpoint *addr, uint64_
 	sw_policy_deny(r, &t->src, now_ms, period_ms ? period_ms : (uint64_t)r->deny_period * 1000,
 		       reason);
 	return 0;
+}
+
+int sw_engine_set_hash_key(struct sw_engine *e, const uint8_t key[SW_SIPHASH_KEY_LEN])
+{
+	int rc = sw_tracker_set_key(e->tracker, key);
+	if (rc == 0)
+		memcpy(e->user_key, key, SW_SIPHASH_KEY_LEN);
+	return rc;
 }
 
 int sw_engine_unblock(struct sw_engine *e, const struct sw_endpoint *addr)

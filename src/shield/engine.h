@@ -103,6 +103,13 @@ int sw_engine_block(struct sw_engine *e, const struct sw_endpoint *addr, uint64_
 /* Forget addr's state (an operator's unblock). Returns the number of entries removed. */
 int sw_engine_unblock(struct sw_engine *e, const struct sw_endpoint *addr);
 
+/*
+ * Replace the random keys of the engine's hashes (the tracker's buckets, the target users of the
+ * behaviour checks) before it has seen a packet: two engines decide alike on the same packets
+ * only under the same key, which a test comparing them needs. SW_E_INVAL once it holds state.
+ */
+int sw_engine_set_hash_key(struct sw_engine *e, const uint8_t key[SW_SIPHASH_KEY_LEN]);
+
 const struct sw_shield_config *sw_engine_config(const struct sw_engine *e);
 const struct sw_rules *sw_engine_rules(const struct sw_engine *e);
 const struct sw_engine_stats *sw_engine_stats(const struct sw_engine *e);

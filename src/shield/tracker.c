@@ -14,12 +14,16 @@
  * cache line before comparing a key. An attacker who cannot learn the key cannot aim sources at
  * one bucket: spoofed sources spread evenly, and each insert evicts within its own bucket only.
  *
- * Cost. A table larger than the caches costs one memory round trip per lookup; the work is to
- * pay no more than one. The untrusted bucket is fetched whole, for writing, as soon as the hash
- * is known, because a new source overwrites an entry the metadata names only once it has arrived
- * (two round trips after each other otherwise), and the victim's entry is never read: classes
- * are kept current in the metadata instead (see sync_recent). sw_tracker_prefetch lets an engine
- * that reads packets in batches overlap the round trips of several lookups.
+ * Cost. A table larger than the caches costs memory round trips per lookup: the index line, then
+ * the entry it names (two lines), in the trusted pool and, for a source that is not a trusted
+ * endpoint, in the untrusted pool. The victim's entry is never read at eviction: classes are kept
+ * current in the metadata instead (see sync_recent). An engine that reads packets in batches
+ * prepares each packet's lookup once (sw_tracker_lookup_init: the one SipHash) and prefetches
+ * in steps a packet apart (sw_tracker_prefetch_lookup): index lines first, then only the entry
+ * lines a tag names - for a new source the whole untrusted bucket, for writing, since its insert
+ * overwrites an entry the metadata names only once it has arrived. Fetching every lookup's whole
+ * untrusted bucket (11 lines) instead made that pool's 60 MB the working set of a benchmark
+ * whose packets mostly come from trusted phones, which never read it.
  *
  * Eviction is LRU within the bucket, by class. In the untrusted pool a denied entry (still in its
  * deny-period) is kept over a plain one, so a flood of new addresses evicts the sources it floods
@@ -93,10 +97,9 @@ struct sw_tracker {
 
 enum { TRUSTED_POOL = 0, UNTRUSTED_POOL = 1 };
 
-/* A lookup key with its hash and candidate buckets. */
+/* A lookup key in one pool: the key, its tag and its candidate buckets. */
 struct probe {
-	struct sw_endpoint key;
-	uint64_t h;
+	const struct sw_endpoint *key;
 	uint32_t tag;
 	uint32_t b[2]; /* candidate buckets; b[1] == b[0] in the untrusted pool */
 };
@@ -152,30 +155,49 @@ static uint32_t alt_bucket(const struct pool *pl, uint32_t tag, uint32_t b)
 	return f >= b ? f - b : f + pl->nb - b;
 }
 
-static void probe_init(const struct sw_tracker *t, int which, struct probe *p, uint64_t h)
+/* The tag and candidate buckets of a key with hash h in pool which. */
+static void place(const struct sw_tracker *t, int which, uint64_t h, uint32_t *tag, uint32_t b[2])
 {
 	const struct pool *pl = &t->pool[which];
 
-	p->h = h;
-	p->tag = (uint32_t)h | 1;
-	p->b[0] = reduce((uint32_t)(h >> 32), pl->nb);
-	p->b[1] = pl->trusted ? alt_bucket(pl, p->tag, p->b[0]) : p->b[0];
-	if (pl->trusted) {
-		/* Mostly misses (untrusted packets) or hits: the metadata is what is needed first. */
-		__builtin_prefetch(&pl->b[p->b[0]].w, 1);
-		__builtin_prefetch(&pl->b[p->b[1]].w, 1);
-	} else {
-		/*
-		 * The whole bucket, for writing: a new source overwrites an entry the metadata
-		 * names only once it has arrived. Fetching all 11 lines at once costs one memory
-		 * round trip instead of two after each other (measured: 380 -> 220 ns a lookup in a
-		 * 64 MB table on a VM whose memory latency is 230 ns).
-		 */
-		const char *b = (const char *)&pl->b[p->b[0]];
+	*tag = (uint32_t)h | 1;
+	b[0] = reduce((uint32_t)(h >> 32), pl->nb);
+	b[1] = pl->trusted ? alt_bucket(pl, *tag, b[0]) : b[0];
+}
 
-		for (size_t off = 0; off < sizeof(struct bucket); off += 64)
-			__builtin_prefetch(b + off, 1);
-	}
+/* The metadata lines of p's candidate buckets: what a lookup reads first. */
+static void prefetch_index(const struct pool *pl, const struct probe *p)
+{
+	__builtin_prefetch(&pl->b[p->b[0]].w, 1);
+	if (p->b[1] != p->b[0])
+		__builtin_prefetch(&pl->b[p->b[1]].w, 1);
+}
+
+/*
+ * The whole bucket, for writing: a new source overwrites an entry the metadata names only once
+ * it has arrived. Fetching all 11 lines at once costs one memory round trip instead of two after
+ * each other (measured: 380 -> 220 ns a lookup in a 64 MB table on a VM whose memory latency is
+ * 230 ns). Only for a lookup that will probably insert: for any other it is 9 lines of traffic,
+ * and cache, spent on entries nobody reads.
+ */
+static void prefetch_bucket(const struct pool *pl, uint32_t bi)
+{
+	const char *b = (const char *)&pl->b[bi];
+
+	for (size_t off = 0; off < sizeof(struct bucket); off += 64)
+		__builtin_prefetch(b + off, 1);
+}
+
+/* The lines of one entry (80 bytes: two lines), for the policy's reads and writes. */
+static void prefetch_entry(const struct sw_tracked *e)
+{
+	__builtin_prefetch(e, 1);
+	__builtin_prefetch((const char *)(e + 1) - 1, 1);
+}
+
+static bool family_ok(const struct sw_endpoint *ep)
+{
+	return ep->family == AF_INET || ep->family == AF_INET6;
 }
 
 /* The endpoint key of ep: family, full address, port. */
@@ -203,27 +225,40 @@ static void address_key(const struct sw_tracker *t, const struct sw_endpoint *ep
 	}
 }
 
-static void address_probe(const struct sw_tracker *t, const struct sw_endpoint *ep, struct probe *p)
+void sw_tracker_lookup_init(const struct sw_tracker *t, const struct sw_endpoint *ep,
+			    struct sw_tracker_lookup *lk)
 {
-	address_key(t, ep, &p->key);
-	probe_init(t, UNTRUSTED_POOL, p, addr_hash(t, &p->key));
+	lk->ok = family_ok(ep);
+	if (!lk->ok)
+		return;
+	uint64_t ah, eh;
+
+	address_key(t, ep, &lk->akey);
+	ah = addr_hash(t, &lk->akey);
+	endpoint_key(ep, &lk->ekey);
+	/* One SipHash for both keys when the address key holds the whole address (IPv4, /128). */
+	eh = memcmp(lk->akey.addr, lk->ekey.addr, sizeof(lk->ekey.addr)) == 0 ?
+		     ah :
+		     addr_hash(t, &lk->ekey);
+	place(t, UNTRUSTED_POOL, ah, &lk->atag, lk->ab);
+	place(t, TRUSTED_POOL, with_port(eh, ep->port), &lk->etag, lk->eb);
 }
 
-/*
- * A probe for the endpoint entry of ep. addr, when not NULL, is ep's address probe: its hash is
- * reused when the address key holds the whole address (IPv4, or an IPv6 prefix of 128).
- */
-static void endpoint_probe(const struct sw_tracker *t, const struct sw_endpoint *ep,
-			   const struct probe *addr, struct probe *p)
+/* The probe for the address entry of a prepared lookup (untrusted pool). */
+static void address_probe(const struct sw_tracker_lookup *lk, struct probe *p)
 {
-	uint64_t h;
+	p->key = &lk->akey;
+	p->tag = lk->atag;
+	p->b[0] = p->b[1] = lk->ab[0];
+}
 
-	endpoint_key(ep, &p->key);
-	if (addr && memcmp(addr->key.addr, p->key.addr, sizeof(p->key.addr)) == 0)
-		h = addr->h;
-	else
-		h = addr_hash(t, &p->key);
-	probe_init(t, TRUSTED_POOL, p, with_port(h, ep->port));
+/* The probe for the endpoint entry of a prepared lookup (trusted pool). */
+static void endpoint_probe(const struct sw_tracker_lookup *lk, struct probe *p)
+{
+	p->key = &lk->ekey;
+	p->tag = lk->etag;
+	p->b[0] = lk->eb[0];
+	p->b[1] = lk->eb[1];
 }
 
 static bool key_equal(const struct sw_endpoint *a, const struct sw_endpoint *b)
@@ -293,7 +328,7 @@ static struct sw_tracked *find(struct pool *pl, const struct probe *p, struct wa
 		struct bucket *b = &pl->b[p->b[c]];
 
 		for (int i = 0; i < WAYS; i++)
-			if (b->w[i].tag == p->tag && key_equal(&b->e[i].key, &p->key)) {
+			if (b->w[i].tag == p->tag && key_equal(&b->e[i].key, p->key)) {
 				*ret_way = &b->w[i];
 				return &b->e[i];
 			}
@@ -429,9 +464,13 @@ static void pick_victim(struct pool *pl, const struct probe *p, uint64_t now_ms,
 	}
 }
 
-/* Take a way for p's key (evicting if need be) and return its zeroed entry with the key set. */
-static struct sw_tracked *insert(struct pool *pl, const struct probe *p, uint64_t now_ms,
-				 struct way **ret_way)
+/*
+ * Take a way for p's key (evicting if need be) and return its zeroed entry with the key set.
+ * Out of line and marked cold: a new source is rare next to lookups of known ones, and inlined
+ * (with the victim's choice) it tripled the size of the lookup that every packet runs.
+ */
+__attribute__((noinline, cold)) static struct sw_tracked *
+insert(struct pool *pl, const struct probe *p, uint64_t now_ms, struct way **ret_way)
 {
 	struct bucket *b;
 	int i;
@@ -442,7 +481,7 @@ static struct sw_tracked *insert(struct pool *pl, const struct probe *p, uint64_
 	else
 		pl->used++;
 	memset(&b->e[i], 0, sizeof(b->e[i]));
-	b->e[i].key = p->key;
+	b->e[i].key = *p->key;
 	b->w[i].tag = p->tag;
 	*ret_way = &b->w[i];
 	return &b->e[i];
@@ -454,11 +493,6 @@ static void clear_way(struct pool *pl, struct bucket *b, int i)
 	b->w[i].stamp = 0;
 	memset(&b->e[i], 0, sizeof(b->e[i]));
 	pl->used--;
-}
-
-static bool family_ok(const struct sw_endpoint *ep)
-{
-	return ep->family == AF_INET || ep->family == AF_INET6;
 }
 
 /*
@@ -535,6 +569,16 @@ fail:
 	return err;
 }
 
+int sw_tracker_set_key(struct sw_tracker *t, const uint8_t key[SW_SIPHASH_KEY_LEN])
+{
+	struct sw_tracker_stats s;
+	sw_tracker_stats(t, &s);
+	if (s.trusted + s.untrusted + s.denied)
+		return SW_E_INVAL;
+	memcpy(t->key, key, SW_SIPHASH_KEY_LEN);
+	return 0;
+}
+
 void sw_tracker_free(struct sw_tracker *t)
 {
 	if (!t)
@@ -563,33 +607,97 @@ static struct sw_tracked *address_entry(struct sw_tracker *t, const struct probe
 	return e;
 }
 
-void sw_tracker_prefetch(const struct sw_tracker *t, const struct sw_endpoint *ep)
+/*
+ * The entry a lookup will probably find in the candidate buckets of p: the first way with p's tag
+ * (the key is not compared: this only picks lines to prefetch), or NULL.
+ */
+static const struct sw_tracked *tag_entry(const struct pool *pl, const struct probe *p)
 {
-	struct probe pa, pe;
+	for (int c = 0; c < 2; c++) {
+		const struct bucket *b = &pl->b[p->b[c]];
 
-	if (!family_ok(ep))
-		return;
-	address_probe(t, ep, &pa);
-	if (t->pool[TRUSTED_POOL].used)
-		endpoint_probe(t, ep, &pa, &pe);
+		for (int i = 0; i < WAYS; i++)
+			if (b->w[i].tag == p->tag)
+				return &b->e[i];
+		if (p->b[1] == p->b[0])
+			break;
+	}
+	return NULL;
 }
 
-struct sw_tracked *sw_tracker_get(struct sw_tracker *t, const struct sw_endpoint *ep, int create,
-				  uint64_t now_ms)
+void sw_tracker_prefetch(const struct sw_tracker *t, const struct sw_endpoint *ep)
+{
+	struct sw_tracker_lookup lk;
+	struct probe p;
+
+	sw_tracker_lookup_init(t, ep, &lk);
+	if (!lk.ok)
+		return;
+	if (t->pool[TRUSTED_POOL].used) {
+		endpoint_probe(&lk, &p);
+		prefetch_index(&t->pool[TRUSTED_POOL], &p);
+	}
+	address_probe(&lk, &p);
+	prefetch_bucket(&t->pool[UNTRUSTED_POOL], p.b[0]);
+}
+
+void sw_tracker_prefetch_lookup(const struct sw_tracker *t, const struct sw_tracker_lookup *lk,
+				unsigned step)
+{
+	const struct pool *tp = &t->pool[TRUSTED_POOL], *up = &t->pool[UNTRUSTED_POOL];
+	unsigned trusted = tp->used != 0;
+	const struct sw_tracked *e;
+	struct probe p;
+
+	if (!lk->ok)
+		return;
+	/*
+	 * The trusted pool first (its index, then the entry a tag names), as sw_tracker_get. A
+	 * later step repeats the entry's prefetch (free when it is cached), so a skipped step
+	 * costs time only.
+	 */
+	if (trusted) {
+		endpoint_probe(lk, &p);
+		if (step == 0) {
+			prefetch_index(tp, &p);
+			return;
+		}
+		e = tag_entry(tp, &p);
+		if (e) {
+			prefetch_entry(e);
+			return;
+		}
+	}
+	/* Not a trusted endpoint: the same two steps in the untrusted pool, one step later. */
+	address_probe(lk, &p);
+	if (step == trusted) {
+		prefetch_index(up, &p);
+	} else if (step > trusted) {
+		e = tag_entry(up, &p);
+		if (e)
+			prefetch_entry(e);
+		else
+			prefetch_bucket(up, p.b[0]); /* a new source: the insert writes */
+	}
+}
+
+struct sw_tracked *sw_tracker_get_lookup(struct sw_tracker *t, const struct sw_tracker_lookup *lk,
+					 int create, uint64_t now_ms)
 {
 	struct pool *pl = &t->pool[TRUSTED_POOL];
 	struct probe pa, pe;
 
 	sync_recent(t, now_ms);
-	if (!family_ok(ep))
+	if (!lk->ok)
 		return NULL;
-	/* Both hashes first, so the metadata lines of all candidate buckets load together. */
-	address_probe(t, ep, &pa);
+	/* Both probes first, so the index lines of all candidate buckets load together. */
+	address_probe(lk, &pa);
+	prefetch_index(&t->pool[UNTRUSTED_POOL], &pa);
 	if (pl->used) {
 		struct sw_tracked *e;
 		struct way *w;
 
-		endpoint_probe(t, ep, &pa, &pe);
+		endpoint_probe(lk, &pe);
 		e = find(pl, &pe, &w);
 		if (e) {
 			touch(t, pl, w, e, class_bit(pl, e, t->now_ms));
@@ -599,36 +707,63 @@ struct sw_tracked *sw_tracker_get(struct sw_tracker *t, const struct sw_endpoint
 	return address_entry(t, &pa, create);
 }
 
-struct sw_tracked *sw_tracker_get_addr(struct sw_tracker *t, const struct sw_endpoint *ep)
+struct sw_tracked *sw_tracker_get(struct sw_tracker *t, const struct sw_endpoint *ep, int create,
+				  uint64_t now_ms)
+{
+	struct sw_tracker_lookup lk;
+
+	sw_tracker_lookup_init(t, ep, &lk);
+	return sw_tracker_get_lookup(t, &lk, create, now_ms);
+}
+
+struct sw_tracked *sw_tracker_get_addr_lookup(struct sw_tracker *t,
+					      const struct sw_tracker_lookup *lk)
 {
 	struct sw_tracked *e;
 	struct probe p;
 	struct way *w;
 
 	sync_recent(t, t->now_ms);
-	if (!family_ok(ep))
+	if (!lk->ok)
 		return NULL;
-	address_probe(t, ep, &p);
+	address_probe(lk, &p);
 	e = find(&t->pool[UNTRUSTED_POOL], &p, &w);
 	if (e)
 		remember(t, &t->pool[UNTRUSTED_POOL], w, e); /* not a use: no touch */
 	return e;
 }
 
-struct sw_tracked *sw_tracker_addr(struct sw_tracker *t, const struct sw_endpoint *ep,
-				   uint64_t now_ms)
+struct sw_tracked *sw_tracker_get_addr(struct sw_tracker *t, const struct sw_endpoint *ep)
+{
+	struct sw_tracker_lookup lk;
+
+	sw_tracker_lookup_init(t, ep, &lk);
+	return sw_tracker_get_addr_lookup(t, &lk);
+}
+
+struct sw_tracked *sw_tracker_addr_lookup(struct sw_tracker *t, const struct sw_tracker_lookup *lk,
+					  uint64_t now_ms)
 {
 	struct probe p;
 
 	sync_recent(t, now_ms);
-	if (!family_ok(ep))
+	if (!lk->ok)
 		return NULL;
-	address_probe(t, ep, &p);
+	address_probe(lk, &p);
 	return address_entry(t, &p, 1);
 }
 
-struct sw_tracked *sw_tracker_promote(struct sw_tracker *t, struct sw_tracked *addr_entry,
-				      const struct sw_endpoint *ep, uint64_t now_ms)
+struct sw_tracked *sw_tracker_addr(struct sw_tracker *t, const struct sw_endpoint *ep,
+				   uint64_t now_ms)
+{
+	struct sw_tracker_lookup lk;
+
+	sw_tracker_lookup_init(t, ep, &lk);
+	return sw_tracker_addr_lookup(t, &lk, now_ms);
+}
+
+struct sw_tracked *sw_tracker_promote_lookup(struct sw_tracker *t, struct sw_tracked *addr_entry,
+					     const struct sw_tracker_lookup *lk, uint64_t now_ms)
 {
 	struct pool *pl = &t->pool[TRUSTED_POOL];
 	struct sw_tracked *e;
@@ -638,9 +773,9 @@ struct sw_tracked *sw_tracker_promote(struct sw_tracker *t, struct sw_tracked *a
 	sync_recent(t, now_ms);
 	if (addr_entry->endpoint)
 		return addr_entry; /* already an endpoint entry (re-promoted after a demotion) */
-	if (!family_ok(ep))
+	if (!lk->ok)
 		return NULL;
-	endpoint_probe(t, ep, NULL, &p);
+	endpoint_probe(lk, &p);
 	e = find(pl, &p, &w);
 	if (!e)
 		e = insert(pl, &p, t->now_ms, &w);
@@ -654,9 +789,23 @@ struct sw_tracked *sw_tracker_promote(struct sw_tracker *t, struct sw_tracked *a
 	return e;
 }
 
+struct sw_tracked *sw_tracker_promote(struct sw_tracker *t, struct sw_tracked *addr_entry,
+				      const struct sw_endpoint *ep, uint64_t now_ms)
+{
+	struct sw_tracker_lookup lk;
+
+	if (addr_entry->endpoint) {
+		sync_recent(t, now_ms);
+		return addr_entry;
+	}
+	sw_tracker_lookup_init(t, ep, &lk);
+	return sw_tracker_promote_lookup(t, addr_entry, &lk, now_ms);
+}
+
 int sw_tracker_remove(struct sw_tracker *t, const struct sw_endpoint *ep)
 {
 	struct pool *tp = &t->pool[TRUSTED_POOL], *up = &t->pool[UNTRUSTED_POOL];
+	struct sw_tracker_lookup lk;
 	struct sw_endpoint k;
 	struct probe p;
 	struct way *w;
@@ -665,7 +814,8 @@ int sw_tracker_remove(struct sw_tracker *t, const struct sw_endpoint *ep)
 	sync_recent(t, t->now_ms);
 	if (!family_ok(ep))
 		return 0;
-	address_probe(t, ep, &p);
+	sw_tracker_lookup_init(t, ep, &lk);
+	address_probe(&lk, &p);
 	if (find(up, &p, &w)) {
 		struct bucket *b = &up->b[p.b[0]];
 
@@ -674,7 +824,7 @@ int sw_tracker_remove(struct sw_tracker *t, const struct sw_endpoint *ep)
 	}
 	endpoint_key(ep, &k);
 	if (ep->port) {
-		endpoint_probe(t, ep, NULL, &p);
+		endpoint_probe(&lk, &p);
 		for (int c = 0; c < 2; c++) {
 			struct bucket *b = &tp->b[p.b[c]];
 

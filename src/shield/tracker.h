@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/siphash.h"
 #include "net/addr.h"
 #include "shield/policy.h"
 
@@ -78,13 +79,53 @@ struct sw_tracked *sw_tracker_promote(struct sw_tracker *t, struct sw_tracked *a
 				      const struct sw_endpoint *ep, uint64_t now_ms);
 
 /*
- * Start loading what sw_tracker_get(t, ep, ...) will read (the hash is computed and the candidate
- * buckets' cache lines are prefetched) and return at once. An engine that receives packets in
- * batches calls this for a few packets ahead of the one it handles, so the memory latency of
- * several lookups overlaps: a lookup in a table larger than the caches is one memory round trip,
- * and this is how to pay it once per batch rather than once per packet. Changes nothing.
+ * Start loading what sw_tracker_get(t, ep, ...) may read (the hash is computed; the trusted
+ * candidate buckets' index lines and the whole untrusted bucket are prefetched) and return at
+ * once: one call a few packets ahead, for a caller that does not keep a lookup per packet. It
+ * fetches lines the lookup may not need; the staged sw_tracker_prefetch_lookup below fetches only
+ * those it will read, which is what the engine's batches use. Changes nothing.
  */
 void sw_tracker_prefetch(const struct sw_tracker *t, const struct sw_endpoint *ep);
+
+/*
+ * One packet's lookups, prepared once: the keys of ep's address entry and endpoint entry with
+ * where their keyed hashes place them. The _lookup variants of the calls here take it instead of an endpoint and
+ * behave exactly as the plain ones with that endpoint, without hashing again: an engine that
+ * asks about one packet's source several times (the deny check, the entry, the NAT address,
+ * the promotion) pays one SipHash, not four. A plain value: no pointers into the tracker, valid
+ * for the tracker's lifetime.
+ */
+struct sw_tracker_lookup {
+	struct sw_endpoint akey; /* address entry: port 0, IPv6 masked to the prefix */
+	struct sw_endpoint ekey; /* endpoint entry: address and port */
+	uint32_t atag, ab[2];    /* the address key's tag and bucket in the untrusted pool */
+	uint32_t etag, eb[2];    /* the endpoint key's tag and two buckets in the trusted pool */
+	uint8_t ok;              /* 0: an unknown address family, which has no entries */
+};
+void sw_tracker_lookup_init(const struct sw_tracker *t, const struct sw_endpoint *ep,
+			    struct sw_tracker_lookup *lk);
+
+/*
+ * The staged prefetch of a batch. A lookup reads a bucket's index line, then the entry the index
+ * names, in the trusted pool and, when that has no entry, in the untrusted pool: up to four
+ * dependent memory round trips. Call this with step 0, 1, 2 for the same lookup at least one
+ * packet's work apart (step 0 first, e.g. three packets ahead, then two, then one): each step
+ * reads what the previous one fetched and fetches the next line that lookup will need - only the
+ * lines it will read (a new source's whole untrusted bucket, which its insert writes). Changes
+ * nothing; skipping steps only costs time.
+ */
+#define SW_TRACKER_PREFETCH_STEPS 3
+void sw_tracker_prefetch_lookup(const struct sw_tracker *t, const struct sw_tracker_lookup *lk,
+				unsigned step);
+
+struct sw_tracked *sw_tracker_get_lookup(struct sw_tracker *t, const struct sw_tracker_lookup *lk,
+					 int create, uint64_t now_ms);
+struct sw_tracked *sw_tracker_get_addr_lookup(struct sw_tracker *t,
+					      const struct sw_tracker_lookup *lk);
+struct sw_tracked *sw_tracker_addr_lookup(struct sw_tracker *t, const struct sw_tracker_lookup *lk,
+					  uint64_t now_ms);
+struct sw_tracked *sw_tracker_promote_lookup(struct sw_tracker *t, struct sw_tracked *addr_entry,
+					     const struct sw_tracker_lookup *lk, uint64_t now_ms);
 
 /* The address entry of ep (port ignored), or NULL; for NAT checks. Not a use (no LRU touch). */
 struct sw_tracked *sw_tracker_get_addr(struct sw_tracker *t, const struct sw_endpoint *ep);
@@ -112,6 +153,13 @@ struct sw_tracker_stats {
 	size_t bytes;           /* memory held, all of it allocated at creation */
 	size_t bytes_per_entry; /* sizeof an entry slot, index included */
 };
+/*
+ * Replace the random hash key of an empty tracker: two trackers fed the same sources place and
+ * evict them alike only under the same key (a test comparing two engines needs that). SW_E_INVAL
+ * when the tracker holds entries.
+ */
+int sw_tracker_set_key(struct sw_tracker *t, const uint8_t key[SW_SIPHASH_KEY_LEN]);
+
 /* Counts by state scan every entry: O(capacity), for reports and metrics, not per packet. */
 void sw_tracker_stats(const struct sw_tracker *t, struct sw_tracker_stats *ret);
 
