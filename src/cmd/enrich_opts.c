@@ -38,13 +38,8 @@ int sw_cmd_enrich_opt(int which, const char *value, struct sw_enrich_opts *o, ch
 		o->rdns = 1;
 		return 0;
 	case SW_CMD_EOPT_RESOLVER:
-		if (sw_rdns_parse_server(value, &ep) != 0) {
-			sw_errf(err, errlen,
-				"--resolver '%s': expected ADDR, ADDR:PORT or [IPV6ADDR]:PORT (an IP "
-				"address, not a name)",
-				value);
+		if (sw_rdns_server_opt(value, &ep, err, errlen) != 0)
 			return SW_E_INVAL;
-		}
 		o->resolver = value;
 		o->rdns = 1;
 		return 0;

@@ -280,16 +280,23 @@ static void run_deadlines(struct sw_rdns *r, uint64_t now)
 	}
 }
 
-static int set_server(struct sw_rdns *r, const char *server, char *err, size_t errlen)
+int sw_rdns_server_opt(const char *s, struct sw_endpoint *ret, char *err, size_t errlen)
 {
-	struct sw_endpoint ep;
-	if (sw_rdns_parse_server(server, &ep) != 0) {
+	if (sw_rdns_parse_server(s, ret) != 0) {
 		sw_errf(err, errlen,
 			"--resolver '%s': expected ADDR, ADDR:PORT or [IPV6ADDR]:PORT (an IP "
 			"address, not a name)",
-			server);
+			s);
 		return SW_E_INVAL;
 	}
+	return 0;
+}
+
+static int set_server(struct sw_rdns *r, const char *server, char *err, size_t errlen)
+{
+	struct sw_endpoint ep;
+	if (sw_rdns_server_opt(server, &ep, err, errlen) != 0)
+		return SW_E_INVAL;
 	struct ares_addr_port_node node;
 	memset(&node, 0, sizeof(node));
 	node.family = ep.family;

@@ -96,4 +96,7 @@ int sw_rdns_qname(const struct sw_endpoint *addr, char *buf, size_t cap);
 /* Parse "ADDR", "ADDR:PORT" or "[V6ADDR]:PORT" (default port 53). Returns 0 or SW_E_INVAL. */
 int sw_rdns_parse_server(const char *s, struct sw_endpoint *ret);
 
+/* sw_rdns_parse_server() with the message a user gets for a bad --resolver in err. */
+int sw_rdns_server_opt(const char *s, struct sw_endpoint *ret, char *err, size_t errlen);
+
 #endif

@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,38 +220,6 @@ static int parse_checked(const char *buf, size_t len, enum sip_mode mode, const 
 	return rc;
 }
 
-static int has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-	return n > k && strcmp(s + n - k, suffix) == 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The files of dir ending in suffix, sorted; returns how many (names freed by the caller). */
-static size_t list_dir(const char *dir, const char *suffix, char **names, size_t cap)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		fail_msg("cannot open %s", dir);
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!has_suffix(de->d_name, suffix))
-			continue;
-		assert_true(n < cap);
-		names[n] = strdup(de->d_name);
-		assert_non_null(names[n]);
-		n++;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
-	return n;
-}
-
 /*
  * Every prefix of one file, both modes, each from its own guard copy. In a stream, a message
  * framed by Content-Length must also be reported incomplete (SW_E_TRUNCATED) at every cut before
@@ -298,7 +265,7 @@ static void test_prefixes_rfc4475(void **state)
 {
 	(void)state;
 	char *names[MAX_FILES];
-	size_t n = list_dir(RFC_DIR, ".dat", names, MAX_FILES);
+	size_t n = tu_list_dir(RFC_DIR, ".dat", names, MAX_FILES);
 	assert_int_equal(n, 49); /* the whole RFC 4475 corpus, no more, no less */
 	for (size_t i = 0; i < n; i++) {
 		sweep_prefixes(RFC_DIR, names[i]);
@@ -310,7 +277,7 @@ static void test_prefixes_fixtures(void **state)
 {
 	(void)state;
 	char *names[MAX_FILES];
-	size_t n = list_dir(SIP_DIR, ".sip", names, MAX_FILES);
+	size_t n = tu_list_dir(SIP_DIR, ".sip", names, MAX_FILES);
 	assert_true(n >= 12);
 	for (size_t i = 0; i < n; i++) {
 		sweep_prefixes(SIP_DIR, names[i]);

@@ -17,7 +17,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,30 +51,23 @@ static void add_input(const char *name, const char *data, size_t len)
 /* Every file of dir ending in suffix, whole and cut at three places. */
 static size_t add_dir(const char *dir, const char *suffix)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		fail_msg("cannot open %s", dir);
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t nl = strlen(de->d_name), sl = strlen(suffix);
-		if (nl <= sl || strcmp(de->d_name + nl - sl, suffix) != 0)
-			continue;
+	char *names[MAX_INPUTS];
+	size_t n = tu_list_dir(dir, suffix, names, MAX_INPUTS);
+	for (size_t f = 0; f < n; f++) {
 		char path[1024], name[96];
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, names[f]);
 		size_t len;
 		char *raw = tu_read_file(path, &len);
-		add_input(de->d_name, raw, len);
+		add_input(names[f], raw, len);
 		static const unsigned cut_pct[] = {30, 60, 90};
 		for (size_t i = 0; i < sizeof(cut_pct) / sizeof(cut_pct[0]); i++) {
 			size_t cut = len * cut_pct[i] / 100;
-			snprintf(name, sizeof(name), "%.60s[:%zu]", de->d_name, cut);
+			snprintf(name, sizeof(name), "%.60s[:%zu]", names[f], cut);
 			add_input(name, raw, cut);
 		}
 		free(raw);
-		n++;
+		free(names[f]);
 	}
-	closedir(d);
 	return n;
 }
 

@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -103,4 +104,31 @@ void tu_view_eq(struct sw_str v, const char *want, size_t n, const char *expr, c
 	render(sw_str_make(want, n), exp, sizeof(exp));
 	print_error("%s: expected %s, got %s\n", expr, exp, got);
 	_fail(file, line);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t tu_list_dir(const char *dir, const char *suffix, char **names, size_t cap)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		fail_msg("cannot open %s", dir);
+	size_t n = 0, sl = strlen(suffix);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t nl = strlen(de->d_name);
+		if (nl <= sl || strcmp(de->d_name + nl - sl, suffix) != 0)
+			continue;
+		if (n == cap)
+			fail_msg("%s: more than %zu files ending in %s", dir, cap, suffix);
+		names[n] = strdup(de->d_name);
+		assert_non_null(names[n]);
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), name_cmp);
+	return n;
 }

@@ -13,6 +13,12 @@
 char *tu_read_file(const char *path, size_t *ret_len);
 
 /*
+ * The names of the files in dir ending in suffix, sorted, into names (at most cap; more fail the
+ * test, as does a missing dir). Returns how many; free each name with free().
+ */
+size_t tu_list_dir(const char *dir, const char *suffix, char **names, size_t cap);
+
+/*
  * Copy len bytes so that they end exactly where an unmapped page begins: any read past the end
  * faults at once, even without ASan. Returns the start of the copy; free with tu_guard_free.
  */
