@@ -625,22 +625,6 @@ static const struct sw_tracked *tag_entry(const struct pool *pl, const struct pr
 	return NULL;
 }
 
-void sw_tracker_prefetch(const struct sw_tracker *t, const struct sw_endpoint *ep)
-{
-	struct sw_tracker_lookup lk;
-	struct probe p;
-
-	sw_tracker_lookup_init(t, ep, &lk);
-	if (!lk.ok)
-		return;
-	if (t->pool[TRUSTED_POOL].used) {
-		endpoint_probe(&lk, &p);
-		prefetch_index(&t->pool[TRUSTED_POOL], &p);
-	}
-	address_probe(&lk, &p);
-	prefetch_bucket(&t->pool[UNTRUSTED_POOL], p.b[0]);
-}
-
 void sw_tracker_prefetch_lookup(const struct sw_tracker *t, const struct sw_tracker_lookup *lk,
 				unsigned step)
 {

@@ -79,20 +79,11 @@ struct sw_tracked *sw_tracker_promote(struct sw_tracker *t, struct sw_tracked *a
 				      const struct sw_endpoint *ep, uint64_t now_ms);
 
 /*
- * Start loading what sw_tracker_get(t, ep, ...) may read (the hash is computed; the trusted
- * candidate buckets' index lines and the whole untrusted bucket are prefetched) and return at
- * once: one call a few packets ahead, for a caller that does not keep a lookup per packet. It
- * fetches lines the lookup may not need; the staged sw_tracker_prefetch_lookup below fetches only
- * those it will read, which is what the engine's batches use. Changes nothing.
- */
-void sw_tracker_prefetch(const struct sw_tracker *t, const struct sw_endpoint *ep);
-
-/*
  * One packet's lookups, prepared once: the keys of ep's address entry and endpoint entry with
- * where their keyed hashes place them. The _lookup variants of the calls here take it instead of an endpoint and
- * behave exactly as the plain ones with that endpoint, without hashing again: an engine that
- * asks about one packet's source several times (the deny check, the entry, the NAT address,
- * the promotion) pays one SipHash, not four. A plain value: no pointers into the tracker, valid
+ * where their keyed hashes place them. The _lookup variants of the calls here take it instead
+ * of an endpoint and behave exactly as the plain ones with that endpoint, without hashing again:
+ * an engine that asks about one packet's source several times (the deny check, the entry, the
+ * NAT address, the promotion) pays one SipHash, not four. A plain value: no pointers into the tracker, valid
  * for the tracker's lifetime.
  */
 struct sw_tracker_lookup {

@@ -669,14 +669,23 @@ static void test_flood_keeps_trusted(void **state)
 
 	t0 = now_ns();
 	for (uint32_t i = 0; i < flood2; i++) {
-		/* As an engine with a batch of packets would: prefetch eight ahead. */
-		struct sw_endpoint ahead = v4n(0x40000000u + i + 8, 5060);
+		/*
+		 * As an engine with a batch of packets does: each step of the staged prefetch one
+		 * packet apart (step 0 three packets ahead), then the lookup itself.
+		 */
 		struct sw_endpoint ep = v4n(0x40000000u + i, 5060);
+		struct sw_tracker_lookup lk;
 		struct sw_tracked *e;
 		struct sw_decision d;
 
-		sw_tracker_prefetch(t, &ahead);
-		e = sw_tracker_get(t, &ep, 1, now + i / 1000);
+		for (unsigned step = 0; step < SW_TRACKER_PREFETCH_STEPS; step++) {
+			struct sw_endpoint ahead =
+				v4n(0x40000000u + i + SW_TRACKER_PREFETCH_STEPS - step, 5060);
+			sw_tracker_lookup_init(t, &ahead, &lk);
+			sw_tracker_prefetch_lookup(t, &lk, step);
+		}
+		sw_tracker_lookup_init(t, &ep, &lk);
+		e = sw_tracker_get_lookup(t, &lk, 1, now + i / 1000);
 
 		sw_policy_request(&g, &realm, realm.trust, &e->src, &budget, i % 7 ? &opt : &fp,
 				  now + i / 1000, &d);
